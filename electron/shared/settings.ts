@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+// One schema gives the defaults, validates `settings.set` from every transport, and types the result.
+export const settingsSchema = z
+  .object({
+    /** Poll interval while traffic flows. */
+    pollMs: z.number().int().min(250).max(60_000).default(1000),
+    /** Poll interval when nothing moved for a while. */
+    idlePollMs: z.number().int().min(250).max(300_000).default(5000),
+    /** Raw flows and minute buckets are kept this long. */
+    retentionDays: z.number().int().min(1).max(3650).default(30),
+    /** Hourly roll-ups are kept this long. */
+    hourlyRetentionDays: z.number().int().min(1).max(3650).default(365),
+    includeLoopback: z.boolean().default(false),
+    /** Price of one GB (10^9 bytes) of internet egress. */
+    costPerGb: z.number().min(0).max(1000).default(0.09),
+    currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+    notifyNewApp: z.boolean().default(true),
+    notifyNewDestination: z.boolean().default(true),
+    notifySpike: z.boolean().default(true),
+    notifyBlocked: z.boolean().default(true),
+    notifyChangedBinary: z.boolean().default(true),
+    notifyEnforcementLost: z.boolean().default(true),
+    /** Record, do not notify, for this long after first start. */
+    learningMinutes: z.number().int().min(0).max(10_080).default(60),
+    spikeMb: z.number().min(1).max(1_000_000).default(100),
+    spikeMinutes: z.number().int().min(1).max(1440).default(5),
+    /** Spike also when an app sends this many times its usual rate for the hour. */
+    spikeFactor: z.number().min(1.5).max(1000).default(10),
+    /** One alert per app and kind within this window; repeats raise its count. */
+    coalesceMinutes: z.number().int().min(1).max(1440).default(10),
+    maxNotificationsPerMinute: z.number().int().min(1).max(120).default(5),
+    /** Quiet hours as local "HH:MM" strings; null = none. */
+    quietStart: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).nullable().default(null),
+    quietEnd: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).nullable().default(null),
+    mutedAppIds: z.array(z.number().int().positive()).max(10_000).default([]),
+    closeToTray: z.boolean().default(true),
+    startAtLogin: z.boolean().default(false),
+  })
+  .strict();
+
+export type Settings = z.infer<typeof settingsSchema>;
+export const settingsPatchSchema = settingsSchema.partial().strict();
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+export const defaultSettings: Settings = settingsSchema.parse({});

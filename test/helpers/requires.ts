@@ -1,0 +1,48 @@
+// Tests that need root, nft, Chromium or another OS facility may skip on a user's laptop, saying why;
+// under CI (CI=true) a missing facility is a failure, never a silent skip.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export const inCI = process.env.CI === 'true';
+
+/** Returns null when everything is present, else the reason. Throws under CI. */
+export function missing(needs: Array<'root' | 'netns' | 'nft' | 'chromium' | 'bpftrace' | 'conntrack'>): string | null {
+  const reasons: string[] = [];
+  for (const need of needs) {
+    const reason = check(need);
+    if (reason) reasons.push(reason);
+  }
+  if (reasons.length === 0) return null;
+  const why = reasons.join('; ');
+  if (inCI) throw new Error(`required under CI but missing: ${why}`);
+  console.warn(`[skip] ${why}`);
+  return why;
+}
+
+function check(need: string): string | null {
+  switch (need) {
+    case 'root':
+      return process.getuid?.() === 0 ? null : 'needs root (run the tests as root, e.g. in CI)';
+    case 'netns':
+      return hasCommand('ip', ['netns', 'list']) ? null : 'needs iproute2 `ip netns` (apt-get install iproute2)';
+    case 'nft':
+      return hasCommand('nft', ['--version']) ? null : 'needs nftables (apt-get install nftables)';
+    case 'chromium':
+      return existsSync('/usr/bin/chromium') ? null : 'needs Debian Chromium at /usr/bin/chromium (apt-get install chromium)';
+    case 'bpftrace':
+      return hasCommand('bpftrace', ['--version']) ? null : 'needs bpftrace (apt-get install bpftrace)';
+    case 'conntrack':
+      return hasCommand('conntrack', ['--version']) ? null : 'needs conntrack (apt-get install conntrack)';
+    default:
+      return `unknown requirement ${need}`;
+  }
+}
+
+function hasCommand(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore', timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
