@@ -5,6 +5,7 @@
 import type { EngineEvent, Method, MethodResults } from '../shared/contract';
 import type {
   Alert,
+  DoctorCheck,
   CollectorMode,
   Family,
   FirewallBackendName,
@@ -169,6 +170,11 @@ export interface Resolver {
 export interface Geo {
   /** Offline lookup; never blocks on the network. */
   lookup(address: string): Omit<HostInfo, 'host'>;
+}
+
+/** What works on this machine (ss, /proc, privileges, nft, conntrack, bpftrace…), each with its fix. */
+export interface DoctorProbe {
+  run(): Promise<DoctorCheck[]>;
 }
 
 export const systemClock: Clock = {

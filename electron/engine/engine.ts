@@ -1,0 +1,378 @@
+import { statSync } from 'node:fs';
+import { ApiError, isMethod, parseInput, type ApiHandlers, type EngineEvent, type Method, type MethodResults } from '../shared/contract';
+import type { Settings } from '../shared/settings';
+import type { CollectorStatus, EngineStatus, LiveSnapshot, MachineRates, Overview } from '../shared/types';
+import type { Db } from '../store/db';
+import { AppsTable } from '../store/queries/apps';
+import { FlowsTable } from '../store/queries/flows';
+import { ProcessesTable } from '../store/queries/processes';
+import { RemotesTable } from '../store/queries/remotes';
+import { appSummaries, destinations, historyPage, machineSince, series, totalsSince, type ReportContext } from '../store/queries/reports';
+import { minuteHorizon, pruneBatch, reclaimSpace, rollUpHours } from '../store/queries/retention';
+import { loadSettings, saveSettings } from '../store/queries/settings';
+import { TrafficTable } from '../store/queries/traffic';
+import { Cadence } from './cadence';
+import { FlowTracker, type TickOutcome } from './flow-tracker';
+import { buildLiveSnapshot } from './live-view';
+import type { Clock, Collector, CollectorCapabilities, DoctorProbe, EngineHandle, Geo, InterfaceTotals, Notifier, Resolver } from './ports';
+import { systemClock } from './ports';
+import type { AlertsPort, RulesPort } from './services';
+
+export type Logger = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+export interface EngineOptions {
+  db: Db;
+  dbPath: string;
+  recoveredFrom: string | null;
+  collector: Collector;
+  rules: RulesPort;
+  alerts: AlertsPort;
+  geo: Geo;
+  resolver: Resolver;
+  notifier: Notifier;
+  doctor: DoctorProbe;
+  version: string;
+  clock?: Clock;
+  log?: Logger;
+  /** False for engines that only serve queries or change rules (CLI without a running serve). */
+  collect?: boolean;
+  /** Called after stop() has closed everything (e.g. to release the instance lock). */
+  onStopped?: () => void;
+}
+
+const MAINTENANCE_EVERY_MS = 60_000;
+const STATUS_EVERY_MS = 5_000;
+
+/** The engine: one poll loop writing one transaction per tick, and the API every transport serves. */
+export function createEngine(o: EngineOptions): EngineHandle & { status(): EngineStatus } {
+  const clock = o.clock ?? systemClock;
+  const log: Logger = o.log ?? (() => {});
+  const db = o.db;
+  const startedAt = clock.now();
+  const wallAtStart = startedAt;
+  const monoAtStart = clock.monotonic();
+  const listeners = new Set<(e: EngineEvent) => void>();
+  let settings: Settings = loadSettings(db, (m) => log('warn', m));
+  const cadence = new Cadence(settings.pollMs, settings.idlePollMs);
+
+  let tables = makeTables(db);
+  let tracker = new FlowTracker(tables, o.geo, o.resolver);
+  tracker.restore();
+
+  let caps: CollectorCapabilities = { mode: 'unsupported', platform: process.platform, notes: [], seesClosedSockets: false, udpBytes: false };
+  let timer: NodeJS.Timeout | null = null;
+  let running = false;
+  let collecting = false;
+  let stopped = false;
+  let paused = false;
+  let tickInFlight: Promise<void> | null = null;
+  let seq = 0;
+  let lastTickAt: number | null = null;
+  let lastTickMs: number | null = null;
+  let lastError: string | null = null;
+  let lastWriteError: string | null = null;
+  let dropped = 0;
+  let prevMachine: { at: number; totals: InterfaceTotals } | null = null;
+  let machineRates: MachineRates | null = null;
+  let lastLive: LiveSnapshot | null = null;
+  let lastMaintenance = -Infinity;
+  let lastStatusEmit = -Infinity;
+
+  const emit = (event: EngineEvent): void => {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        log('warn', `event listener failed: ${String(err)}`);
+      }
+    }
+  };
+
+  o.resolver.onResolved((addr, host) => {
+    try {
+      tables.remotes.recordHost(addr, host, clock.now());
+    } catch (err) {
+      log('warn', `could not store the name of ${addr}: ${String(err)}`);
+    }
+  });
+  o.alerts.configure(settings);
+  o.alerts.onAlert((alert) => {
+    emit({ type: 'alert', data: alert });
+    if (alert.notified) o.notifier.notify(alert);
+  });
+  o.rules.onChange((rules, fw) => {
+    emit({ type: 'rules', data: rules });
+    try {
+      o.alerts.onFirewall(fw, rules, clock.now());
+    } catch (err) {
+      log('warn', `alerts on firewall change failed: ${String(err)}`);
+    }
+  });
+
+  /** Wall time that ignores a forward jump of the clock, so retention never deletes fresh rows. */
+  const trustedNow = (): number => Math.min(clock.now(), wallAtStart + (clock.monotonic() - monoAtStart) + 60_000);
+
+  function collectorStatus(): CollectorStatus {
+    return {
+      mode: caps.mode,
+      platform: caps.platform,
+      notes: caps.notes,
+      seesClosedSockets: caps.seesClosedSockets,
+      udpBytes: caps.udpBytes,
+      lastTickAt,
+      lastTickMs,
+      lastError,
+      intervalMs: cadence.current(),
+      paused,
+      droppedSamples: dropped,
+    };
+  }
+
+  function status(): EngineStatus {
+    let sizeBytes = 0;
+    try {
+      sizeBytes = statSync(o.dbPath).size;
+    } catch {
+      /* in-memory or not yet written */
+    }
+    return {
+      version: o.version,
+      startedAt,
+      collector: collectorStatus(),
+      firewall: o.rules.status(),
+      store: { path: o.dbPath, sizeBytes, recoveredFrom: o.recoveredFrom, lastWriteError },
+    };
+  }
+
+  function ingest(snapAt: number, fn: () => TickOutcome): TickOutcome | null {
+    try {
+      const outcome = db.transaction(fn)();
+      lastWriteError = null;
+      return outcome;
+    } catch (err) {
+      // The transaction rolled back (disk full, I/O error): rebuild the in-memory view from what the
+      // database holds, so the next successful tick continues from the last persisted counters.
+      lastWriteError = `could not write at ${new Date(snapAt).toISOString()}: ${(err as Error).message}`;
+      log('error', lastWriteError);
+      tables = makeTables(db);
+      tracker = new FlowTracker(tables, o.geo, o.resolver);
+      tracker.restore();
+      return null;
+    }
+  }
+
+  async function tick(): Promise<void> {
+    const t0 = clock.monotonic();
+    let active = false;
+    try {
+      const snap = await o.collector.snapshot();
+      dropped = snap.dropped;
+      const outcome = ingest(snap.at, () => {
+        const out = tracker.ingest(snap, caps.seesClosedSockets);
+        recordMachine(snap.at, snap.machine);
+        o.alerts.onTick(out, snap.at);
+        return out;
+      });
+      active = !!outcome && (outcome.moved || outcome.newFlows.length > 0 || outcome.closedFlows.length > 0);
+      lastTickAt = snap.at;
+      lastError = null;
+      lastLive = buildLiveSnapshot({
+        at: snap.at,
+        seq: ++seq,
+        mode: caps.mode,
+        intervalMs: cadence.current(),
+        paused,
+        open: tracker.open.values(),
+        machine: machineRates,
+        match: o.rules.match,
+      });
+      if (listeners.size > 0) emit({ type: 'live', data: lastLive });
+    } catch (err) {
+      lastError = (err as Error).message;
+      log('warn', `tick failed (will retry): ${lastError}`);
+    }
+    lastTickMs = clock.monotonic() - t0;
+    maintain();
+    if (clock.monotonic() - lastStatusEmit >= STATUS_EVERY_MS && listeners.size > 0) {
+      lastStatusEmit = clock.monotonic();
+      emit({ type: 'status', data: status() });
+    }
+    schedule(cadence.next(active));
+  }
+
+  function recordMachine(at: number, totals: InterfaceTotals | null): void {
+    if (!totals) return;
+    if (prevMachine && at > prevMachine.at) {
+      const tx = Math.max(0, totals.txBytes - prevMachine.totals.txBytes);
+      const rx = Math.max(0, totals.rxBytes - prevMachine.totals.rxBytes);
+      const dt = (at - prevMachine.at) / 1000;
+      machineRates = { txRate: tx / dt, rxRate: rx / dt };
+      if (tx > 0 || rx > 0) tables.traffic.addMachine(at, tx, rx);
+    }
+    prevMachine = { at, totals };
+  }
+
+  function maintain(): void {
+    const mono = clock.monotonic();
+    if (mono - lastMaintenance < MAINTENANCE_EVERY_MS) return;
+    lastMaintenance = mono;
+    try {
+      const now = trustedNow();
+      rollUpHours(db, now);
+      const r = pruneBatch(db, now, settings.retentionDays, settings.hourlyRetentionDays);
+      if (r.flows + r.minutes + r.hours + r.alerts > 0) reclaimSpace(db);
+    } catch (err) {
+      log('warn', `maintenance failed: ${(err as Error).message}`);
+    }
+  }
+
+  function schedule(ms: number): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      timer = null;
+      if (paused) return schedule(settings.pollMs);
+      tickInFlight = tick().finally(() => {
+        tickInFlight = null;
+      });
+    }, ms);
+  }
+
+  function reportContext(): ReportContext {
+    return { now: clock.now(), costPerGb: settings.costPerGb, minuteHorizon: minuteHorizon(db) };
+  }
+
+  function overview(): Overview {
+    const now = clock.now();
+    const day = new Date(now);
+    day.setHours(0, 0, 0, 0);
+    const month = new Date(now);
+    month.setDate(1);
+    month.setHours(0, 0, 0, 0);
+    const today = totalsSince(db, day.getTime(), now + 60_000);
+    const monthTotals = totalsSince(db, month.getTime(), now + 60_000);
+    const machineToday = machineSince(db, day.getTime(), now + 60_000);
+    let rateOut = 0;
+    let rateIn = 0;
+    for (const a of lastLive?.apps ?? []) {
+      if (a.flows.every((f) => f.scope === 'loopback')) continue;
+      rateOut += a.rateOut;
+      rateIn += a.rateIn;
+    }
+    const perGb = settings.costPerGb / 1e9;
+    const monthElapsed = Math.max(1, now - month.getTime());
+    const monthLength = new Date(month.getFullYear(), month.getMonth() + 1, 1).getTime() - month.getTime();
+    return {
+      at: now,
+      rateOut,
+      rateIn,
+      todayOut: today.out,
+      todayIn: today.in,
+      machine: machineRates,
+      machineTodayOut: machineToday,
+      coverage: machineToday && machineToday > 0 ? Math.min(1, today.out / machineToday) : null,
+      costToday: today.billable * perGb,
+      costMonth: monthTotals.billable * perGb,
+      costProjectedMonth: ((monthTotals.billable * perGb) / monthElapsed) * monthLength,
+      currency: settings.currency,
+    };
+  }
+
+  function applySettings(next: Settings): Settings {
+    settings = next;
+    cadence.configure(settings.pollMs, settings.idlePollMs);
+    o.alerts.configure(settings);
+    emit({ type: 'settings', data: settings });
+    return settings;
+  }
+
+  const handlers: ApiHandlers = {
+    'status.get': () => status(),
+    'live.snapshot': () =>
+      lastLive ?? {
+        at: clock.now(),
+        seq,
+        mode: caps.mode,
+        intervalMs: cadence.current(),
+        paused,
+        apps: [],
+        machine: machineRates,
+      },
+    'live.setPaused': ({ paused: p }) => {
+      paused = p;
+      emit({ type: 'status', data: status() });
+      return { paused };
+    },
+    'overview.get': () => overview(),
+    'apps.list': (q) => appSummaries(db, reportContext(), q),
+    'apps.destinations': (q) => destinations(db, reportContext(), q),
+    'apps.series': (q) => series(db, reportContext(), q),
+    'history.query': (q) => historyPage(db, q, clock.now()),
+    'rules.list': () => o.rules.list(),
+    'rules.add': (input) => o.rules.add(input),
+    'rules.remove': async ({ id }) => {
+      const removed = await o.rules.remove(id);
+      if (!removed) throw new ApiError('not-found', `rule ${id} does not exist`);
+      return { removed };
+    },
+    'rules.setEnabled': ({ id, enabled }) => o.rules.setEnabled(id, enabled),
+    'rules.import': (input) => o.rules.importRules(input),
+    'rules.export': () => o.rules.exportRules(),
+    'alerts.list': (q) => o.alerts.list(q),
+    'alerts.markSeen': (q) => ({ updated: o.alerts.markSeen(q) }),
+    'alerts.mute': ({ appId, muted }) => {
+      const set = new Set(settings.mutedAppIds);
+      if (muted) set.add(appId);
+      else set.delete(appId);
+      return applySettings(saveSettings(db, settings, { mutedAppIds: [...set] }));
+    },
+    'settings.get': () => settings,
+    'settings.set': (patch) => applySettings(saveSettings(db, settings, patch)),
+    'doctor.run': () => o.doctor.run(),
+  };
+
+  return {
+    async call<M extends Method>(method: M, input: unknown): Promise<MethodResults[M]> {
+      if (!isMethod(method)) throw new ApiError('not-found', `unknown method ${String(method)}`);
+      const parsed = parseInput(method, input);
+      const handler = handlers[method] as (i: typeof parsed) => Promise<MethodResults[M]> | MethodResults[M];
+      return handler(parsed);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async start() {
+      if (running) return;
+      running = true;
+      await o.rules.start();
+      if (o.collect === false) return;
+      caps = await o.collector.start();
+      collecting = true;
+      for (const note of caps.notes) log('info', `collector: ${note}`);
+      await tick();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      if (tickInFlight) await tickInFlight;
+      if (collecting) await o.collector.stop();
+      if (running) await o.rules.stop();
+      o.resolver.close();
+      listeners.clear();
+      db.close();
+      o.onStopped?.();
+    },
+    status,
+  };
+}
+
+function makeTables(db: Db) {
+  return {
+    apps: new AppsTable(db),
+    processes: new ProcessesTable(db),
+    remotes: new RemotesTable(db),
+    flows: new FlowsTable(db),
+    traffic: new TrafficTable(db),
+  };
+}

@@ -1,0 +1,115 @@
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrate } from './migrations';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  path: string;
+  /** Electron passes an Electron-ABI build of better-sqlite3 here. */
+  nativeBinding?: string;
+  readonly?: boolean;
+  busyTimeoutMs?: number;
+  now?: () => number;
+}
+
+export interface OpenedStore {
+  db: Db;
+  /** Where a corrupt file was moved to, when it was found corrupt at open. */
+  recoveredFrom: string | null;
+}
+
+/**
+ * Opens (creating when needed) the database with the pragmas the design asks for, checks its
+ * integrity and migrates it. A corrupt file is moved aside with its -wal/-shm, never silently
+ * replaced: the caller is told through `recoveredFrom` and restores rules from their backup.
+ */
+export function openStore(opts: OpenOptions): OpenedStore {
+  const now = opts.now ?? Date.now;
+  if (opts.path !== ':memory:' && !opts.readonly) mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 });
+  let recoveredFrom: string | null = null;
+  // A file that is not SQLite at all is moved aside before SQLite touches (and resets) its -wal.
+  if (!opts.readonly && opts.path !== ':memory:' && !hasSqliteHeader(opts.path)) recoveredFrom = moveAside(opts.path, now());
+  let db: Db | null = null;
+  try {
+    db = connect(opts);
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new CorruptError(String(check));
+  } catch (err) {
+    db?.close();
+    if (!isCorruption(err) || opts.readonly) throw err;
+    recoveredFrom = moveAside(opts.path, now());
+    db = connect(opts);
+  }
+  if (!opts.readonly) migrate(db);
+  return { db, recoveredFrom };
+}
+
+class CorruptError extends Error {}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** True for a missing or empty file (it will be created) and for a file starting with SQLite's magic. */
+function hasSqliteHeader(path: string): boolean {
+  if (!existsSync(path) || statSync(path).size === 0) return true;
+  const head = Buffer.alloc(SQLITE_HEADER.length);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head.equals(SQLITE_HEADER);
+}
+
+function connect(opts: OpenOptions): Db {
+  const fresh = opts.path === ':memory:' || !existsSync(opts.path) || statSync(opts.path).size === 0;
+  const db = new Database(opts.path, {
+    readonly: opts.readonly ?? false,
+    fileMustExist: opts.readonly ?? false,
+    ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
+  });
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+    if (!opts.readonly) {
+      // auto_vacuum only takes effect before the first table exists.
+      if (fresh) db.pragma('auto_vacuum = INCREMENTAL');
+      db.pragma('journal_mode = WAL');
+    }
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    // Reading the schema surfaces "file is not a database" here rather than at first query.
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function isCorruption(err: unknown): boolean {
+  if (err instanceof CorruptError) return true;
+  const code = (err as { code?: string }).code ?? '';
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT');
+}
+
+function moveAside(path: string, at: number): string {
+  const stamp = new Date(at).toISOString().replace(/[:.]/g, '-');
+  const target = `${path}.corrupt-${stamp}`;
+  renameSync(path, target);
+  for (const suffix of ['-wal', '-shm']) {
+    if (existsSync(path + suffix)) renameSync(path + suffix, target + suffix);
+  }
+  return target;
+}
+
+/** Runs `fn` in a transaction whose commit is synced to disk (rules, settings: acknowledged = kept). */
+export function durably<T>(db: Db, fn: () => T): T {
+  db.pragma('synchronous = FULL');
+  try {
+    return db.transaction(fn).immediate();
+  } finally {
+    db.pragma('synchronous = NORMAL');
+  }
+}
