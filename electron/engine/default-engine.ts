@@ -47,7 +47,8 @@ export async function createDefaultEngine(o: DefaultEngineOptions): Promise<Engi
     const settings = loadSettings(db, (m) => log('warn', m));
     const resolver = createResolver();
     const geo = createGeo({ warn: (m) => log('warn', m) });
-    const rules = buildRules({
+    let engineRef: ReturnType<typeof createEngine> | null = null;
+    const rules = await buildRules({
       db,
       dbPath: o.dbPath,
       recovered: recoveredFrom !== null,
@@ -55,6 +56,7 @@ export async function createDefaultEngine(o: DefaultEngineOptions): Promise<Engi
       resolver,
       clock,
       log,
+      pidsOf: (path) => engineRef?.pidsOf(path) ?? [],
     });
     const alerts = createAlertsService({
       db,
@@ -63,7 +65,7 @@ export async function createDefaultEngine(o: DefaultEngineOptions): Promise<Engi
       tickDetectors: [detectNewApps],
       firewallDetectors: [],
     });
-    return createEngine({
+    engineRef = createEngine({
       db,
       dbPath: o.dbPath,
       recoveredFrom,
@@ -80,6 +82,7 @@ export async function createDefaultEngine(o: DefaultEngineOptions): Promise<Engi
       collect: mode === 'serve' || mode === 'oneshot',
       onStopped: () => lock?.release(),
     });
+    return engineRef;
   } catch (err) {
     lock?.release();
     throw err;

@@ -44,7 +44,7 @@ const MAINTENANCE_EVERY_MS = 60_000;
 const STATUS_EVERY_MS = 5_000;
 
 /** The engine: one poll loop writing one transaction per tick, and the API every transport serves. */
-export function createEngine(o: EngineOptions): EngineHandle & { status(): EngineStatus } {
+export function createEngine(o: EngineOptions): EngineHandle & { status(): EngineStatus; pidsOf(appPath: string): number[] } {
   const clock = o.clock ?? systemClock;
   const log: Logger = o.log ?? (() => {});
   const db = o.db;
@@ -364,6 +364,11 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
       o.onStopped?.();
     },
     status,
+    pidsOf(appPath) {
+      const pids = new Set<number>();
+      for (const f of tracker.open.values()) if (f.app.path === appPath && f.pid !== null) pids.add(f.pid);
+      return [...pids];
+    },
   };
 }
 
