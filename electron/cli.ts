@@ -51,6 +51,12 @@ function version(): string {
   }
 }
 
+// `outflow connections | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {

@@ -1,5 +1,7 @@
 // Composition shared by main.ts and cli.ts: opens the store, picks the collector and firewall for
 // this OS, and assembles the engine. The only place that knows every concrete implementation.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createPlatformCollector } from '../collector';
 import { createGeo } from '../net/geo';
 import { createResolver } from '../net/resolver';
@@ -36,11 +38,12 @@ export async function createDefaultEngine(o: DefaultEngineOptions): Promise<Engi
   const mode = o.mode ?? 'serve';
   const log: Logger = o.log ?? (() => {});
   const clock = systemClock;
-  const lock: InstanceLock | null = mode === 'serve' || mode === 'rules' ? acquireInstanceLock(o.dbPath) : null;
+  if (o.dbPath !== ':memory:' && mode !== 'read') mkdirSync(dirname(o.dbPath), { recursive: true, mode: 0o700 });
+  const lock: InstanceLock | null = (mode === 'serve' || mode === 'rules') && o.dbPath !== ':memory:' ? acquireInstanceLock(o.dbPath) : null;
   try {
     const { db, recoveredFrom } = openStore({
       path: o.dbPath,
-      readonly: mode === 'read',
+      readonly: mode === 'read' && o.dbPath !== ':memory:',
       ...(o.sqliteNativeBinding ? { nativeBinding: o.sqliteNativeBinding } : {}),
     });
     if (recoveredFrom) log('error', `the database was corrupt and was moved to ${recoveredFrom}; a new one was started`);

@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import { selectFirewall } from '../firewall/select';
 import { createNoopBackend } from '../firewall/noop';
+import { createPfBackend } from '../firewall/pf';
+import { spawnRunner } from '../firewall/pf-runner';
+import { createWindowsBackend } from '../firewall/windows';
 import type { Db } from '../store/db';
 import { createRulesRepo, restoreRulesFromBackup, rulesBackupPath } from '../store/queries/rules';
 import type { Logger } from './engine';
-import type { Clock, Resolver } from './ports';
+import type { Clock, FirewallBackend, Resolver } from './ports';
 import { createRulesService, type RulesService } from './rules/service';
 
 export interface RulesWiring {
@@ -20,6 +23,22 @@ export interface RulesWiring {
   pidsOf: (appPath: string) => number[];
 }
 
+async function chooseBackend(w: RulesWiring): Promise<FirewallBackend> {
+  if (w.firewall === 'noop') return createNoopBackend('firewall disabled for this engine (--firewall noop)');
+  const root = process.getuid?.() === 0;
+  switch (process.platform) {
+    case 'linux':
+      return selectFirewall({ log: (level, m) => w.log(level, m) });
+    case 'darwin':
+      // Without root, the LaunchDaemon helper would apply it (docs/privileged-helper.md); not built yet.
+      return root ? createPfBackend({ run: spawnRunner() }) : createNoopBackend('blocking on macOS needs root (the privileged helper is not built yet)');
+    case 'win32':
+      return createWindowsBackend({ run: spawnRunner() });
+    default:
+      return createNoopBackend(`no firewall backend for ${process.platform}`);
+  }
+}
+
 /** SQLite holds the desired rules; the backend for this machine enforces them. */
 export async function buildRules(w: RulesWiring): Promise<RulesService> {
   if (w.recovered && w.dbPath !== ':memory:') {
@@ -31,12 +50,7 @@ export async function buildRules(w: RulesWiring): Promise<RulesService> {
       w.log('error', `no rules backup at ${backup}: the rule set starts empty`);
     }
   }
-  const backend =
-    w.firewall === 'noop'
-      ? createNoopBackend('firewall disabled for this engine (--firewall noop)')
-      : process.platform === 'linux'
-        ? await selectFirewall({ log: (level, m) => w.log(level, m) })
-        : createNoopBackend(`blocking on ${process.platform} needs the privileged helper, which is not installed`);
+  const backend = await chooseBackend(w);
   return createRulesService({
     repo: createRulesRepo(w.db, { backupPath: w.dbPath === ':memory:' ? null : rulesBackupPath(w.dbPath) }),
     backend,

@@ -21,18 +21,22 @@ export interface ReportContext {
   minuteHorizon: number;
 }
 
-interface Window {
-  table: 'traffic_minute' | 'traffic_hour';
-  col: 'minute' | 'hour';
-  since: number;
-  until: number;
-}
-
-function pickWindow(ctx: ReportContext, since: number | undefined, until: number | undefined): Window {
+/**
+ * The traffic buckets covering [since, until) as one row source `t(app_id, remote_id, rport, proto,
+ * bytes_out, bytes_in, flows, at)`: minutes wherever minutes are still held, hourly roll-ups before
+ * that (pruning removes minutes by whole hours, so the two never overlap).
+ */
+function buckets(ctx: ReportContext, since: number | undefined, until: number | undefined): { sql: string; args: number[] } {
   const s = since ?? 0;
   const u = until ?? ctx.now + MINUTE;
-  if (s >= ctx.minuteHorizon) return { table: 'traffic_minute', col: 'minute', since: Math.floor(s / MINUTE) * MINUTE, until: u };
-  return { table: 'traffic_hour', col: 'hour', since: Math.floor(s / HOUR) * HOUR, until: u };
+  const boundary = ctx.minuteHorizon === Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : Math.floor(ctx.minuteHorizon / HOUR) * HOUR;
+  const cols = 'app_id, remote_id, rport, proto, bytes_out, bytes_in, flows';
+  return {
+    sql: `(SELECT ${cols}, hour AS at FROM traffic_hour WHERE hour >= ? AND hour < ?
+           UNION ALL
+           SELECT ${cols}, minute AS at FROM traffic_minute WHERE minute >= ? AND minute < ?)`,
+    args: [Math.floor(s / HOUR) * HOUR, Math.min(u, boundary), Math.max(Math.floor(s / MINUTE) * MINUTE, boundary === Number.MAX_SAFE_INTEGER ? 0 : boundary), u],
+  };
 }
 
 const costOf = (bytes: number, ctx: ReportContext): number => (bytes / 1e9) * ctx.costPerGb;
@@ -42,7 +46,7 @@ export function appSummaries(
   ctx: ReportContext,
   q: { since?: number; until?: number; includeLoopback?: boolean },
 ): AppSummary[] {
-  const w = pickWindow(ctx, q.since, q.until);
+  const b = buckets(ctx, q.since, q.until);
   const loopback = q.includeLoopback ? '' : "AND r.scope <> 'loopback'";
   const rows = db
     .prepare(
@@ -50,11 +54,11 @@ export function appSummaries(
               COALESCE(SUM(t.bytes_out), 0) AS bytes_out, COALESCE(SUM(t.bytes_in), 0) AS bytes_in,
               COALESCE(SUM(t.flows), 0) AS flows,
               COALESCE(SUM(CASE WHEN r.scope = 'internet' THEN t.bytes_out ELSE 0 END), 0) AS billable
-         FROM ${w.table} t JOIN apps a ON a.id = t.app_id JOIN remotes r ON r.id = t.remote_id
-        WHERE t.${w.col} >= ? AND t.${w.col} < ? ${loopback}
+         FROM ${b.sql} t JOIN apps a ON a.id = t.app_id JOIN remotes r ON r.id = t.remote_id
+        WHERE 1 ${loopback}
         GROUP BY a.id ORDER BY bytes_out DESC`,
     )
-    .all(w.since, w.until) as {
+    .all(...b.args) as {
     id: number;
     path: string;
     name: string;
@@ -87,17 +91,17 @@ export function destinations(
   ctx: ReportContext,
   q: { appId: number; since?: number; until?: number; limit: number },
 ): DestinationSummary[] {
-  const w = pickWindow(ctx, q.since, q.until);
+  const b = buckets(ctx, q.since, q.until);
   const rows = db
     .prepare(
       `SELECT r.addr, r.host, r.country, r.asn, r.org, r.scope,
               SUM(t.bytes_out) AS bytes_out, SUM(t.bytes_in) AS bytes_in, SUM(t.flows) AS flows,
-              group_concat(DISTINCT t.rport) AS ports, MIN(t.${w.col}) AS first_seen, MAX(t.${w.col}) AS last_seen
-         FROM ${w.table} t JOIN remotes r ON r.id = t.remote_id
-        WHERE t.app_id = ? AND t.${w.col} >= ? AND t.${w.col} < ?
+              group_concat(DISTINCT t.rport) AS ports, MIN(t.at) AS first_seen, MAX(t.at) AS last_seen
+         FROM ${b.sql} t JOIN remotes r ON r.id = t.remote_id
+        WHERE t.app_id = ?
         GROUP BY t.remote_id ORDER BY bytes_out DESC LIMIT ?`,
     )
-    .all(q.appId, w.since, w.until, q.limit) as {
+    .all(...b.args, q.appId, q.limit) as {
     addr: string;
     host: string | null;
     country: string | null;
@@ -133,14 +137,14 @@ export function series(
   q: { appId?: number; since?: number; until?: number; bucket: Bucket },
 ): Series {
   const size = q.bucket === 'hour' ? HOUR : MINUTE;
-  const w = pickWindow(ctx, q.since, q.until);
-  const byApp = q.appId === undefined ? '' : 'AND app_id = ?';
-  const args: number[] = [size, size, w.since, w.until];
+  const b = buckets(ctx, q.since, q.until);
+  const byApp = q.appId === undefined ? '' : 'WHERE app_id = ?';
+  const args: number[] = [size, size, ...b.args];
   if (q.appId !== undefined) args.push(q.appId);
   const points = db
     .prepare(
-      `SELECT (${w.col} / ?) * ? AS t, SUM(bytes_out) AS bytesOut, SUM(bytes_in) AS bytesIn
-         FROM ${w.table} WHERE ${w.col} >= ? AND ${w.col} < ? ${byApp}
+      `SELECT (at / ?) * ? AS t, SUM(bytes_out) AS bytesOut, SUM(bytes_in) AS bytesIn
+         FROM ${b.sql} ${byApp}
         GROUP BY t ORDER BY t`,
     )
     .all(...args) as { t: number; bytesOut: number; bytesIn: number }[];

@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import { HOUR, MINUTE } from './traffic';
+import { HOUR } from './traffic';
 
 const DAY = 86_400_000;
 const ROLLED_KEY = '_rolled_until';
@@ -51,8 +51,9 @@ export function pruneBatch(db: Db, now: number, retentionDays: number, hourlyRet
   const rawCutoff = now - retentionDays * DAY;
   const hourCutoff = now - hourlyRetentionDays * DAY;
   const rolled = Number((db.prepare('SELECT value FROM settings WHERE key = ?').get(ROLLED_KEY) as { value: string } | undefined)?.value ?? 0);
-  // Minutes are only dropped once their hour has been rolled up.
-  const minuteCutoff = Math.min(rawCutoff, rolled) - (Math.min(rawCutoff, rolled) % MINUTE);
+  // Minutes are only dropped once their hour has been rolled up, and by whole hours, so reports can
+  // take hours before the first minute held and minutes after it without overlap.
+  const minuteCutoff = Math.floor(Math.min(rawCutoff, rolled) / HOUR) * HOUR;
   return db.transaction(() => ({
     minutes: db
       .prepare(

@@ -1,0 +1,38 @@
+import type { Db } from '../store/db';
+import { minuteHorizon } from '../store/queries/retention';
+import { HOUR, MINUTE } from '../store/queries/traffic';
+
+// Which traffic table answers which part of a time range. Minute buckets are exact but kept only for
+// `retentionDays`; hourly roll-ups go further back but exist only for completed, rolled-up hours. A
+// range is split at one hour boundary H so that nothing is missed or counted twice: hours before H
+// (all rolled up), minutes from H on (all still held).
+
+export interface BucketSlice {
+  table: 'traffic_minute' | 'traffic_hour';
+  col: 'minute' | 'hour';
+  size: number;
+  since: number;
+  until: number;
+}
+
+/** Same key as store/queries/retention.ts keeps its roll-up progress under. */
+const ROLLED_KEY = '_rolled_until';
+
+export function splitPoint(db: Db): number {
+  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(ROLLED_KEY) as { value: string } | undefined;
+  const rolled = row && Number.isFinite(Number(row.value)) ? Number(row.value) : 0;
+  const horizon = minuteHorizon(db);
+  // Minutes older than `rolled` may have been pruned, and only hours before `rolled` are rolled up.
+  // When the oldest minute held is before `rolled`, split at its (next) hour to use minutes where we can.
+  return horizon <= rolled ? Math.ceil(horizon / HOUR) * HOUR : rolled;
+}
+
+/** The slices covering [since, until); an hourly slice starts at the hour containing `since`. */
+export function bucketSlices(db: Db, since: number, until: number): BucketSlice[] {
+  if (until <= since) return [];
+  const h = splitPoint(db);
+  const out: BucketSlice[] = [];
+  if (since < h) out.push({ table: 'traffic_hour', col: 'hour', size: HOUR, since: Math.floor(since / HOUR) * HOUR, until: Math.min(until, h) });
+  if (until > h) out.push({ table: 'traffic_minute', col: 'minute', size: MINUTE, since: Math.floor(Math.max(since, h) / MINUTE) * MINUTE, until });
+  return out;
+}
