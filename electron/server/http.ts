@@ -121,10 +121,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on('data', (c: Buffer) => {
+      if (over) return; // discard the rest; the reply closes the connection
       size += c.length;
       if (size > limit) {
-        req.destroy();
+        over = true;
+        chunks.length = 0;
         reject(new BodyTooLarge(`body over ${limit} bytes`));
         return;
       }
@@ -136,6 +139,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 function sendError(res: ServerResponse, status: number, body: ApiErrorBody): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
+  if (status === 413) headers.Connection = 'close';
+  res.writeHead(status, headers);
   res.end(JSON.stringify({ error: body }));
 }

@@ -78,6 +78,8 @@ describe('local server', () => {
   it('refuses oversized bodies before parsing, bad JSON, prototype keys and unknown routes', async () => {
     const big = await raw({ path: '/api/settings.set', headers: auth(), body: Buffer.alloc(2 * 1024 * 1024, 0x20) });
     expect(big.status).toBe(413);
+    const declared = await raw({ path: '/api/settings.set', headers: { ...auth(), 'Content-Length': String(64 * 1024 * 1024) }, body: '{}' });
+    expect(declared.status).toBe(413);
     expect((await raw({ path: '/api/settings.set', headers: auth(), body: '{"pollMs":' })).status).toBe(400);
     const proto = await raw({ path: '/api/settings.set', headers: auth(), body: '{"__proto__":{"polluted":1}}' });
     expect(proto.status).toBe(400);
