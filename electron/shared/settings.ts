@@ -5,8 +5,10 @@ export const settingsSchema = z
   .object({
     /** Poll interval while traffic flows. */
     pollMs: z.number().int().min(250).max(60_000).default(1000),
-    /** Poll interval when nothing moved for a while. */
-    idlePollMs: z.number().int().min(250).max(300_000).default(5000),
+    /** Poll interval when nothing moved for a while. A connection that lives longer than this is
+     * attributed to its process; shorter ones are still counted (destroy events), by user unless
+     * precise mode runs. */
+    idlePollMs: z.number().int().min(250).max(300_000).default(2000),
     /** Raw flows and minute buckets are kept this long. */
     retentionDays: z.number().int().min(1).max(3650).default(30),
     /** Hourly roll-ups are kept this long. */
