@@ -80,6 +80,8 @@ describe.skipIf(why)('egress recorded by outflow serve', () => {
     expect(app.attributed).toBe(true);
     expect(Math.abs(app.bytesOut - 8 * 1024 * 1024) / (8 * 1024 * 1024)).toBeLessThan(0.01);
     expect(Math.abs(app.bytesIn - 1024 * 1024) / (1024 * 1024)).toBeLessThan(0.01);
+    const dest = (app as AppSummary & { destinations: { remote: string; ports: number[] }[] }).destinations[0];
+    expect(dest).toMatchObject({ remote: net.peerV4, ports: [7001] });
     const page = await outflowJson<HistoryPage>(['history', '--json', '--db', db, '--app', path]);
     expect(page.rows[0]).toMatchObject({ remote: net.peerV4, rport: 7001, proto: 'tcp', family: 4, appPath: path });
   });

@@ -48,7 +48,15 @@ export async function apps(argv: string[], ctx: CliContext): Promise<number> {
   const target = await openTarget({ dbPath: values.db ?? defaultDbPath(), mutate: false, version: ctx.version });
   try {
     const list = await target.call('apps.list', input);
-    if (values.json) printJson(list);
+    if (values.json) {
+      // Each app with where it sent data (top 10 destinations by bytes sent).
+      const withDest = [];
+      for (const app of list) {
+        const dests = await target.call('apps.destinations', { appId: app.id, since: input.since, until: input.until, limit: 10 });
+        withDest.push({ ...app, destinations: dests.filter((d) => input.includeLoopback || d.scope !== 'loopback') });
+      }
+      printJson(withDest);
+    }
     else
       printTable(
         ['APP', 'SENT', 'RECEIVED', 'FLOWS', 'LAST SEEN', 'PATH'],
