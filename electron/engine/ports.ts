@@ -119,6 +119,10 @@ export interface DesiredRule {
   appPath: string | null;
   /** cgroup v2 path the app runs in, when per-app scope is enforceable; else null. */
   cgroup: string | null;
+  /** Wall-clock end of a temporary rule, so the kernel can lift it (nft element timeouts) on its own. */
+  expiresAt?: number | null;
+  /** Per-address end (hostname rules: TTL + grace), parallel to `addresses`. */
+  addressExpiresAt?: (number | null)[];
 }
 
 export interface DesiredState {

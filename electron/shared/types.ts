@@ -44,6 +44,8 @@ export interface FirewallStatus {
   /** Whether per-app rules can be enforced on this machine; when false, app-scoped rules apply to all apps. */
   appScope: boolean;
   appScopeNote: string | null;
+  /** The last drift the reconcile loop found (someone flushed the ruleset…) and whether it was repaired. */
+  lastRepair?: { at: number; problems: string[]; repaired: boolean } | null;
 }
 
 export interface StoreStatus {
@@ -224,6 +226,10 @@ export interface Rule {
   resolved: string[];
   /** Whether the app scope is enforced here; false means it applies to every app (and the UI says so). */
   appScopeEnforced: boolean;
+  /** Whether the kernel holds this rule right now. */
+  enforced?: boolean;
+  /** Why not, or how it is enforced differently (e.g. "applies to all apps"). */
+  enforcementNote?: string | null;
 }
 
 export type AlertKind =
