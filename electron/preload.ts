@@ -32,6 +32,9 @@ const METHODS: Record<Method, true> = {
   'settings.get': true,
   'settings.set': true,
   'doctor.run': true,
+  'cost.summary': true,
+  'report.compliance': true,
+  'fleet.status': true,
 };
 
 export const PRELOAD_METHODS = Object.keys(METHODS) as Method[];

@@ -1,14 +1,15 @@
 // Composition shared by main.ts and cli.ts: opens the store, picks the collector and firewall for
 // this OS, and assembles the engine. The only place that knows every concrete implementation.
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createPlatformCollector } from '../collector';
 import { createGeo } from '../net/geo';
 import { createResolver } from '../net/resolver';
 import { openStore } from '../store/db';
 import { acquireInstanceLock, type InstanceLock } from '../store/instance-lock';
 import { createAlertsService } from './alerts/service';
-import { detectNewApps } from './alerts/new-app';
+import { createDetectors } from './alerts/detectors';
+import { createFleetExporter } from '../insight/fleet/exporter';
 import { installedAt } from './installed-at';
 import { createDoctor } from './doctor';
 import { createEngine, type Logger } from './engine';
@@ -61,13 +62,25 @@ export async function createDefaultEngine(o: DefaultEngineOptions): Promise<Engi
       log,
       pidsOf: (path) => engineRef?.pidsOf(path) ?? [],
     });
+    const detectors = createDetectors(db);
     const alerts = createAlertsService({
       db,
       settings,
       installedAt: installedAt(db, clock.now(), mode !== 'read'),
-      tickDetectors: [detectNewApps],
-      firewallDetectors: [],
+      tickDetectors: detectors.tickDetectors,
+      firewallDetectors: detectors.firewallDetectors,
     });
+    const fleet =
+      mode === 'serve' && o.dbPath !== ':memory:'
+        ? createFleetExporter({
+            db,
+            queuePath: join(dirname(o.dbPath), 'fleet-queue.db'),
+            settings: settings.fleet,
+            version: o.version,
+            log,
+            ...(o.sqliteNativeBinding ? { sqliteNativeBinding: o.sqliteNativeBinding } : {}),
+          })
+        : null;
     engineRef = createEngine({
       db,
       dbPath: o.dbPath,
@@ -83,8 +96,19 @@ export async function createDefaultEngine(o: DefaultEngineOptions): Promise<Engi
       clock,
       log,
       collect: mode === 'serve' || mode === 'oneshot',
+      fleetStatus: fleet ? () => fleet.status() : undefined,
+      beforeClose: async () => {
+        await fleet?.stop();
+        detectors.close();
+      },
       onStopped: () => lock?.release(),
     });
+    if (fleet) {
+      engineRef.subscribe((e) => {
+        if (e.type === 'settings') fleet.configure(e.data.fleet);
+      });
+      fleet.start();
+    }
     return engineRef;
   } catch (err) {
     lock?.release();

@@ -17,6 +17,9 @@ import { buildLiveSnapshot } from './live-view';
 import type { Clock, Collector, CollectorCapabilities, DoctorProbe, EngineHandle, Geo, InterfaceTotals, Notifier, Resolver } from './ports';
 import { systemClock } from './ports';
 import type { AlertsPort, RulesPort } from './services';
+import type { FleetStatus } from '../shared/insight-types';
+import { costSummary } from '../insight/cost';
+import { complianceReport } from '../insight/compliance-report';
 
 export type Logger = (level: 'info' | 'warn' | 'error', message: string) => void;
 
@@ -36,6 +39,10 @@ export interface EngineOptions {
   log?: Logger;
   /** False for engines that only serve queries or change rules (CLI without a running serve). */
   collect?: boolean;
+  /** Forwarding of summaries to a fleet pipeline, when configured. */
+  fleetStatus?: () => FleetStatus;
+  /** Runs before the database closes (exporters, background hashing). */
+  beforeClose?: () => Promise<void>;
   /** Called after stop() has closed everything (e.g. to release the instance lock). */
   onStopped?: () => void;
 }
@@ -328,6 +335,26 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
     'settings.get': () => settings,
     'settings.set': (patch) => applySettings(saveSettings(db, settings, patch)),
     'doctor.run': () => o.doctor.run(),
+    'cost.summary': (q) => {
+      const now = clock.now();
+      return costSummary(db, {
+        since: q.since ?? now - 30 * 86_400_000,
+        until: q.until ?? now + 60_000,
+        now,
+        costPerGb: settings.costPerGb,
+        currency: settings.currency,
+        destinationLimit: q.destinationLimit,
+      });
+    },
+    'report.compliance': (q) => {
+      const now = clock.now();
+      return complianceReport(
+        db,
+        { since: q.since ?? now - 30 * 86_400_000, until: q.until ?? now + 60_000, outside: q.outside?.map((c) => c.toUpperCase()), includeLan: q.includeLan === true },
+        now,
+      );
+    },
+    'fleet.status': () => o.fleetStatus?.() ?? { enabled: false, sinks: [] },
   };
 
   return {
@@ -360,6 +387,7 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
       if (running) await o.rules.stop();
       o.resolver.close();
       listeners.clear();
+      await o.beforeClose?.();
       db.close();
       o.onStopped?.();
     },

@@ -2,6 +2,9 @@ import type { Db } from '../store/db';
 import type { AddressScope } from '../shared/types';
 import { toCsv } from '../shared/csv';
 import { bucketSlices } from './buckets';
+import type { ComplianceApp, ComplianceReport, ComplianceRow } from '../shared/insight-types';
+
+export type { ComplianceApp, ComplianceReport, ComplianceRow } from '../shared/insight-types';
 
 // Where data goes: per app, the destinations it sent to over a period, grouped by country and network
 // owner (ASN + organisation), with bytes and first/last time. With `outside`, only what left for
@@ -18,45 +21,6 @@ export interface ComplianceQuery {
   outside?: string[];
   /** Include LAN destinations (private ranges); loopback is never included. */
   includeLan?: boolean;
-}
-
-export interface ComplianceRow {
-  appId: number;
-  app: string;
-  /** Null for traffic no process could be found for. */
-  path: string | null;
-  country: string | null;
-  asn: number | null;
-  org: string | null;
-  scope: AddressScope;
-  addresses: number;
-  /** Up to five known names of the addresses in this group. */
-  hosts: string[];
-  bytesOut: number;
-  bytesIn: number;
-  flows: number;
-  firstSeen: number;
-  lastSeen: number;
-}
-
-export interface ComplianceApp {
-  appId: number;
-  app: string;
-  path: string | null;
-  bytesOut: number;
-  bytesIn: number;
-  countries: string[];
-  groups: number;
-}
-
-export interface ComplianceReport {
-  generatedAt: number;
-  since: number;
-  until: number;
-  outside: string[] | null;
-  apps: ComplianceApp[];
-  rows: ComplianceRow[];
-  totals: { bytesOut: number; bytesIn: number };
 }
 
 const ISO2 = /^[A-Z]{2}$/;

@@ -1,7 +1,10 @@
 import type { Db } from '../store/db';
 import type { AddressScope } from '../shared/types';
-import { destinationKey, type DestinationKeyKind } from '../engine/alerts/destination-key';
+import { destinationKey } from '../engine/alerts/destination-key';
+import type { AppCost, CostLine, CostSummary, DestinationCost, MonthProjection, PeriodCost } from '../shared/insight-types';
 import { bucketSlices } from './buckets';
+
+export type { AppCost, CostLine, CostSummary, DestinationCost, MonthProjection, PeriodCost } from '../shared/insight-types';
 
 // What the traffic leaving this machine would cost as cloud internet egress.
 //
@@ -16,57 +19,6 @@ import { bucketSlices } from './buckets';
 //   cost so far × (length of the month ÷ time elapsed in it), i.e. "if the rest of the month looks like
 //   the part so far". Early in a month it swings a lot; it is a guide, not a forecast.
 
-export interface CostLine {
-  bytes: number;
-  cost: number;
-}
-
-export interface AppCost extends CostLine {
-  appId: number;
-  name: string;
-  /** Null for traffic no process could be found for. */
-  path: string | null;
-  attributed: boolean;
-}
-
-export interface DestinationCost extends CostLine {
-  /** Registrable domain, `AS<n>` or a /24 or /48 network (see engine/alerts/destination-key.ts). */
-  destination: string;
-  kind: DestinationKeyKind | 'address';
-  org: string | null;
-  country: string | null;
-  addresses: number;
-}
-
-export interface PeriodCost extends CostLine {
-  /** `YYYY-MM-DD` or `YYYY-MM`, local time. */
-  period: string;
-  start: number;
-}
-
-export interface MonthProjection extends CostLine {
-  start: number;
-  end: number;
-  /** Fraction of the month elapsed, 0..1. */
-  elapsed: number;
-  projectedBytes: number;
-  projectedCost: number;
-}
-
-export interface CostSummary {
-  currency: string;
-  perGb: number;
-  since: number;
-  until: number;
-  total: CostLine;
-  zeroRatedBytes: number;
-  byApp: AppCost[];
-  byDestination: DestinationCost[];
-  byDay: PeriodCost[];
-  byMonth: PeriodCost[];
-  month: MonthProjection;
-}
-
 export interface CostQuery {
   since: number;
   until: number;
@@ -77,8 +29,7 @@ export interface CostQuery {
   destinationLimit?: number;
 }
 
-interface Row {
-  day: string;
+interface PairRow {
   app_id: number;
   name: string;
   path: string;
@@ -92,18 +43,35 @@ interface Row {
   b: number;
 }
 
-/** Sent bytes per (local day, app, remote) over [since, until), with what we know of each. */
-function sentRows(db: Db, since: number, until: number): Row[] {
-  const rows: Row[] = [];
+/** Quarter hours line up with every local day boundary, including UTC+5:45 and UTC+9:30. */
+const SLOT = 15 * 60_000;
+
+/** Sent bytes per (app, remote) over [since, until), with what we know of each. */
+function pairRows(db: Db, since: number, until: number): PairRow[] {
+  const rows: PairRow[] = [];
   for (const s of bucketSlices(db, since, until)) {
     const stmt = db.prepare(
-      `SELECT date(t.${s.col} / 1000, 'unixepoch', 'localtime') AS day, t.app_id, a.name, a.path, a.attributed,
-              r.addr, r.host, r.asn, r.org, r.country, r.scope, SUM(t.bytes_out) AS b
-         FROM ${s.table} t JOIN apps a ON a.id = t.app_id JOIN remotes r ON r.id = t.remote_id
-        WHERE t.${s.col} >= ? AND t.${s.col} < ?
-        GROUP BY day, t.app_id, t.remote_id HAVING b > 0`,
+      `SELECT p.app_id, a.name, a.path, a.attributed, r.addr, r.host, r.asn, r.org, r.country, r.scope, p.b
+         FROM (SELECT app_id, remote_id, SUM(bytes_out) AS b FROM ${s.table}
+                WHERE ${s.col} >= ? AND ${s.col} < ? GROUP BY app_id, remote_id HAVING b > 0) p
+         JOIN apps a ON a.id = p.app_id JOIN remotes r ON r.id = p.remote_id`,
     );
-    for (const r of stmt.iterate(s.since, s.until)) rows.push(r as Row);
+    for (const r of stmt.iterate(s.since, s.until)) rows.push(r as PairRow);
+  }
+  return rows;
+}
+
+/** Billable bytes per quarter hour over [since, until). */
+function slotRows(db: Db, since: number, until: number): { slot: number; b: number }[] {
+  const rows: { slot: number; b: number }[] = [];
+  for (const s of bucketSlices(db, since, until)) {
+    const stmt = db.prepare(
+      `SELECT (t.${s.col} / ${SLOT}) * ${SLOT} AS slot, SUM(t.bytes_out) AS b
+         FROM ${s.table} t JOIN remotes r ON r.id = t.remote_id
+        WHERE t.${s.col} >= ? AND t.${s.col} < ? AND r.scope = 'internet'
+        GROUP BY slot HAVING b > 0`,
+    );
+    for (const r of stmt.iterate(s.since, s.until)) rows.push(r as { slot: number; b: number });
   }
   return rows;
 }
@@ -115,9 +83,11 @@ function monthBounds(now: number): { start: number; end: number } {
   return { start: new Date(d.getFullYear(), d.getMonth(), 1).getTime(), end: new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime() };
 }
 
-function dayStart(day: string): number {
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  return new Date(y, m - 1, d).getTime();
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+function localDay(ms: number): { day: string; start: number } {
+  const d = new Date(ms);
+  return { day: `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`, start: new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime() };
 }
 
 export function costSummary(db: Db, q: CostQuery): CostSummary {
@@ -126,8 +96,7 @@ export function costSummary(db: Db, q: CostQuery): CostSummary {
   let zeroRated = 0;
   const apps = new Map<number, AppCost>();
   const dests = new Map<string, DestinationCost & { addrs: Set<string> }>();
-  const days = new Map<string, PeriodCost>();
-  for (const r of sentRows(db, q.since, q.until)) {
+  for (const r of pairRows(db, q.since, q.until)) {
     if (r.scope !== 'internet') {
       zeroRated += r.b;
       continue;
@@ -144,15 +113,20 @@ export function costSummary(db: Db, q: CostQuery): CostSummary {
     d.org ??= r.org;
     d.country ??= r.country;
     dests.set(key, d);
-    const p = days.get(r.day) ?? { period: r.day, start: dayStart(r.day), bytes: 0, cost: 0 };
-    p.bytes += r.b;
-    days.set(r.day, p);
   }
 
+  const days = new Map<string, PeriodCost>();
+  for (const r of slotRows(db, q.since, q.until)) {
+    const { day, start } = localDay(r.slot);
+    const p = days.get(day) ?? { period: day, start, bytes: 0, cost: 0 };
+    p.bytes += r.b;
+    days.set(day, p);
+  }
   const months = new Map<string, PeriodCost>();
   for (const p of days.values()) {
     const key = p.period.slice(0, 7);
-    const m = months.get(key) ?? { period: key, start: dayStart(`${key}-01`), bytes: 0, cost: 0 };
+    const d = new Date(p.start);
+    const m = months.get(key) ?? { period: key, start: new Date(d.getFullYear(), d.getMonth(), 1).getTime(), bytes: 0, cost: 0 };
     m.bytes += p.bytes;
     months.set(key, m);
   }
@@ -181,7 +155,7 @@ export function costSummary(db: Db, q: CostQuery): CostSummary {
 export function monthProjection(db: Db, now: number, perGb: number): MonthProjection {
   const { start, end } = monthBounds(now);
   let bytes = 0;
-  for (const r of sentRows(db, start, now + 1)) if (r.scope === 'internet') bytes += r.b;
+  for (const r of slotRows(db, start, now + 1)) bytes += r.b;
   const elapsedMs = Math.min(end - start, Math.max(60_000, now - start));
   const projectedBytes = (bytes * (end - start)) / elapsedMs;
   return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { settingsPatchSchema, type Settings } from './settings';
 import { ruleInputSchema } from './rule-input';
+import type { ComplianceReport, CostSummary, FleetStatus } from './insight-types';
 import type {
   Alert,
   AppSummary,
@@ -66,6 +67,15 @@ export const methods = {
   'settings.get': empty,
   'settings.set': settingsPatchSchema,
   'doctor.run': empty,
+  'cost.summary': range.extend({ destinationLimit: z.number().int().min(1).max(10_000).default(100) }).strict(),
+  'report.compliance': range
+    .extend({
+      /** ISO 3166-1 alpha-2 codes: only internet traffic to other (or unknown) countries. */
+      outside: z.array(z.string().regex(/^[A-Za-z]{2}$/)).min(1).max(250).optional(),
+      includeLan: z.boolean().optional(),
+    })
+    .strict(),
+  'fleet.status': empty,
 } as const;
 
 export type Method = keyof typeof methods;
@@ -99,6 +109,9 @@ export interface MethodResults {
   'settings.get': Settings;
   'settings.set': Settings;
   'doctor.run': DoctorCheck[];
+  'cost.summary': CostSummary;
+  'report.compliance': ComplianceReport;
+  'fleet.status': FleetStatus;
 }
 
 /** What every client (IPC or WebSocket/HTTP) offers the renderer. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fleetSettingsSchema } from './fleet-settings';
 
 // One schema gives the defaults, validates `settings.set` from every transport, and types the result.
 export const settingsSchema = z
@@ -36,6 +37,8 @@ export const settingsSchema = z
     quietStart: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).nullable().default(null),
     quietEnd: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/).nullable().default(null),
     mutedAppIds: z.array(z.number().int().positive()).max(10_000).default([]),
+    /** Forwarding of flow summaries and alerts to OTLP/syslog (off by default; docs/fleet-export.md). */
+    fleet: fleetSettingsSchema.prefault({}),
     closeToTray: z.boolean().default(true),
     startAtLogin: z.boolean().default(false),
   })

@@ -2,6 +2,7 @@ import { serve } from './serve';
 import { apps, connections, exportHistory, history } from './query';
 import { block, rules, status, unblock } from './rules';
 import { alerts, doctor } from './misc';
+import { cost, report } from './insight';
 
 export interface CliContext {
   version: string;
@@ -21,6 +22,8 @@ export const commands: Record<string, Command> = {
   status,
   alerts,
   doctor,
+  cost,
+  report,
 };
 
 export function usage(): string {
@@ -46,6 +49,10 @@ Usage: outflow <command> [options]        (every command takes --db PATH; defaul
   status [--json]                  collector mode, firewall enforcement, database
   alerts [--json] [--since T] [--unseen]
   doctor [--json]                  what works on this machine, with fixes
+  cost [--json] [--since 30d] [--until T]
+                                   internet egress cost per app, destination, day and month, with this month projected
+  report [--since 30d] [--until T] [--format csv|html|json] [--outside DE,FR] [--lan]
+                                   where data went: apps by destination country and network owner
 
 Times: a duration back from now (90s, 10m, 1h, 30d, 2w) or an ISO date-time.
 Exit codes: 0 ok, 1 failure, 2 bad arguments (nothing written), 3 firewall not enforcing.

@@ -1,23 +1,14 @@
-import { existsSync } from 'node:fs';
-import { openStore, type Db } from '../../store/db';
-import { loadSettings } from '../../store/queries/settings';
-import { costSummary } from '../../insight/cost';
-import { complianceCsv, complianceReport, parseCountryList } from '../../insight/compliance-report';
+import { complianceCsv, parseCountryList } from '../../insight/compliance-report';
 import { renderComplianceHtml } from '../../insight/report-html';
 import { formatBytes, formatMoney } from '../../insight/format';
 import { parse, parseTime, UsageError } from '../args';
 import { printJson, printTable } from '../output';
 import { defaultDbPath } from '../paths';
+import { openTarget } from '../target';
 import type { CliContext } from './index';
 
-// `outflow cost` and `outflow report`. Both read the database directly (read-only; a running engine
-// keeps writing, WAL lets us read alongside it), because these answers are computed from history
-// rather than the live engine.
-
-function openReadOnly(path: string): Db {
-  if (!existsSync(path)) throw new Error(`no Outflow database at ${path} yet: start \`outflow serve\` (or the app) first, or pass --db PATH`);
-  return openStore({ path, readonly: true }).db;
-}
+// `outflow cost` and `outflow report`: answers computed from history, through the same contract
+// methods the UI uses (cost.summary, report.compliance).
 
 function range(values: { since?: string; until?: string }, now: number): { since: number; until: number } {
   const since = parseTime(values.since ?? '30d', '--since', now);
@@ -26,14 +17,13 @@ function range(values: { since?: string; until?: string }, now: number): { since
   return { since, until };
 }
 
-export async function cost(argv: string[], _ctx: CliContext): Promise<number> {
+export async function cost(argv: string[], ctx: CliContext): Promise<number> {
   const { values } = parse(argv, { db: { type: 'string' }, json: { type: 'boolean' }, since: { type: 'string' }, until: { type: 'string' } });
   const now = Date.now();
   const r = range(values, now);
-  const db = openReadOnly(values.db ?? defaultDbPath());
+  const target = await openTarget({ dbPath: values.db ?? defaultDbPath(), mutate: false, version: ctx.version });
   try {
-    const settings = loadSettings(db);
-    const summary = costSummary(db, { ...r, now, costPerGb: settings.costPerGb, currency: settings.currency });
+    const summary = await target.call('cost.summary', r);
     if (values.json) {
       printJson(summary);
       return 0;
@@ -52,11 +42,11 @@ export async function cost(argv: string[], _ctx: CliContext): Promise<number> {
     );
     return 0;
   } finally {
-    db.close();
+    await target.close();
   }
 }
 
-export async function report(argv: string[], _ctx: CliContext): Promise<number> {
+export async function report(argv: string[], ctx: CliContext): Promise<number> {
   const { values } = parse(argv, {
     db: { type: 'string' },
     since: { type: 'string' },
@@ -77,13 +67,13 @@ export async function report(argv: string[], _ctx: CliContext): Promise<number> 
   }
   const now = Date.now();
   const r = range(values, now);
-  const db = openReadOnly(values.db ?? defaultDbPath());
+  const target = await openTarget({ dbPath: values.db ?? defaultDbPath(), mutate: false, version: ctx.version });
   try {
-    const rep = complianceReport(db, { ...r, ...(outside ? { outside } : {}), includeLan: values.lan === true }, now);
+    const rep = await target.call('report.compliance', { ...r, ...(outside ? { outside } : {}), includeLan: values.lan === true });
     if (format === 'json') printJson(rep);
     else process.stdout.write(format === 'html' ? renderComplianceHtml(rep) : complianceCsv(rep));
     return 0;
   } finally {
-    db.close();
+    await target.close();
   }
 }

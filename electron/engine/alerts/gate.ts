@@ -24,7 +24,7 @@ const KIND_SETTING: Record<AlertKind, keyof Settings | null> = {
 export class NotificationGate {
   private windowStart = 0;
   private shownInWindow = 0;
-  private suppressedInWindow = 0;
+  private suppressed = 0;
 
   constructor(
     private settings: Settings,
@@ -46,20 +46,21 @@ export class NotificationGate {
     if (at - this.windowStart >= 60_000) {
       this.windowStart = at;
       this.shownInWindow = 0;
-      this.suppressedInWindow = 0;
     }
-    if (this.shownInWindow >= s.maxNotificationsPerMinute) {
-      this.suppressedInWindow++;
+    // Losing enforcement is never held back by the cap (it still counts towards it).
+    if (this.shownInWindow >= s.maxNotificationsPerMinute && kind !== 'enforcement-lost') {
+      // Kept until the summary takes it, even when a new minute starts before the summary is due.
+      this.suppressed++;
       return { notify: false, reason: 'cap' };
     }
     this.shownInWindow++;
     return { notify: true, reason: null };
   }
 
-  /** Alerts held back by the cap in the current minute (for the summary alert). */
+  /** Alerts held back by the cap since the last call (for the summary alert). */
   takeSuppressed(): number {
-    const n = this.suppressedInWindow;
-    this.suppressedInWindow = 0;
+    const n = this.suppressed;
+    this.suppressed = 0;
     return n;
   }
 }

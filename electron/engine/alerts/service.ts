@@ -33,9 +33,15 @@ export function createAlertsService(o: AlertsServiceOptions): AlertsPort {
     for (const l of listeners) l(a);
   };
 
+  // A draft that folds into an open alert is never shown again, so it must not reach the gate:
+  // otherwise repeats would use up the per-minute cap and announce a summary of nothing.
+  const openAlert = o.db.prepare('SELECT 1 FROM alerts WHERE dedupe_key = ? AND window_end > ? LIMIT 1');
+  const COALESCED = { notify: false, reason: 'coalesced' } as const;
+
   function record(drafts: Omit<AlertDraft, 'notified' | 'windowMs'>[], at: number): void {
     for (const d of drafts) {
-      const decision = gate.decide(d.kind, d.appId, d.at);
+      const coalesces = d.dedupeKey !== null && openAlert.get(d.dedupeKey, d.at) !== undefined;
+      const decision = coalesces ? COALESCED : gate.decide(d.kind, d.appId, d.at);
       const { alert, created } = table.record({ ...d, notified: decision.notify, windowMs: settings.coalesceMinutes * 60_000 });
       // A coalesced repeat updates the stored alert (count) but never notifies again.
       emit(created ? alert : { ...alert, notified: false });

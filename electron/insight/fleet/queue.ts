@@ -51,8 +51,9 @@ export class FleetQueue {
   /** Appends records for `sink`, dropping (and counting) the oldest beyond `max`. Returns how many were dropped. */
   enqueue(sink: SinkName, records: FleetRecord[], max: number): number {
     if (records.length === 0) return 0;
+    const before = this.size(sink);
     for (const r of records) this.stmt.insert.run(sink, JSON.stringify(r));
-    const n = this.size(sink) + records.length;
+    const n = before + records.length;
     const excess = Math.max(0, n - max);
     if (excess > 0) {
       this.stmt.dropOldest.run(sink, excess);

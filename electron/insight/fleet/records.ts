@@ -1,11 +1,12 @@
 import type { Db } from '../../store/db';
 import type { AddressScope, AlertKind, Proto } from '../../shared/types';
+import type { FleetSinkName } from '../../shared/insight-types';
 import { MINUTE } from '../../store/queries/traffic';
 
 // What the fleet export sends, independent of the wire format (otlp.ts, syslog.ts encode these).
 // Text from the data (paths, names, alert text) is bounded here so every encoded record stays small.
 
-export type SinkName = 'otlp' | 'syslog';
+export type SinkName = FleetSinkName;
 
 export interface FlowMinuteRecord {
   type: 'flow';

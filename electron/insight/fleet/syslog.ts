@@ -33,7 +33,6 @@ export function headerField(s: string, max: number): string {
 
 /** PARAM-VALUE escaping (RFC 5424 §6.3.3): `"`, `\` and `]` get a backslash; control characters become spaces. */
 export function paramValue(s: string): string {
-  // eslint-disable-next-line no-control-regex
   const clipped = s.length > MAX_VALUE ? `${s.slice(0, MAX_VALUE - 1)}…` : s;
   // eslint-disable-next-line no-control-regex
   return clipped.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/["\\\]]/g, (c) => `\\${c}`);
@@ -60,6 +59,8 @@ export function octetFrame(message: string): Buffer {
   return Buffer.concat([Buffer.from(`${body.length} `, 'ascii'), body]);
 }
 
+const nextIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export interface SyslogSender {
   send(messages: string[]): Promise<void>;
   close(): void;
@@ -78,20 +79,32 @@ export class TcpSyslogSender implements SyslogSender {
   ) {}
 
   async send(messages: string[]): Promise<void> {
+    // Let an end-of-stream that already arrived be seen before writing, so a connection the receiver
+    // closed is replaced instead of swallowing the batch.
+    await nextIo();
     const sock = await this.connection();
     const data = Buffer.concat(messages.map(octetFrame));
-    await new Promise<void>((resolve, reject) => {
-      const onClose = (): void => reject(new Error('syslog receiver closed the connection'));
-      sock.once('close', onClose);
-      sock.write(data, (err) => {
-        sock.off('close', onClose);
-        if (err) reject(err);
-        else resolve();
+    let gone = false;
+    const onGone = (): void => {
+      gone = true;
+    };
+    sock.once('end', onGone);
+    sock.once('close', onGone);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        sock.write(data, (err) => (err ? reject(err) : resolve()));
       });
-    }).catch((err: unknown) => {
+      // A reset in answer to this write shows up on the next turn of the event loop: the batch then
+      // counts as failed and is sent again (at-least-once).
+      await nextIo();
+      if (gone) throw new Error('syslog receiver closed the connection');
+    } catch (err) {
       this.drop(sock);
       throw err;
-    });
+    } finally {
+      sock.off('end', onGone);
+      sock.off('close', onGone);
+    }
   }
 
   close(): void {

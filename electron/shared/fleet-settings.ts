@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { addressFamily } from '../../net/scope';
-import { normalizeHostname } from '../../net/hostname';
+import { addressFamily } from '../net/scope';
+import { normalizeHostname } from '../net/hostname';
 
 // Fleet export settings (off by default). Meant to be one field of the app settings:
 //   fleet: fleetSettingsSchema.prefault({}),
