@@ -65,7 +65,7 @@ describe('socket helpers', () => {
 
 describe('canonicalAddress agrees with the WHATWG URL parser on IPv6', () => {
   it('for random addresses in expanded, mixed-case form', async () => {
-    const fc = (await import('fast-check')).default;
+    const fc: typeof import('fast-check').default = (await import('fast-check')).default;
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }), fc.boolean(), (groups, upper) => {
         // Mapped (::ffff:0:0/96) and link-local addresses are rewritten on purpose; keep them out.

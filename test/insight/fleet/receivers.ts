@@ -112,7 +112,7 @@ export class SyslogTcpReceiver {
   async start(): Promise<void> {
     const server = createTcpServer((sock) => {
       this.sockets.add(sock);
-      let pending = Buffer.alloc(0);
+      let pending: Buffer = Buffer.alloc(0);
       sock.on('data', (c: Buffer) => {
         const { messages, rest } = octetFrames(Buffer.concat([pending, c]));
         this.messages.push(...messages);
