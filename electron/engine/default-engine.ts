@@ -85,7 +85,7 @@ export async function createDefaultEngine(o: DefaultEngineOptions): Promise<Engi
       db,
       dbPath: o.dbPath,
       recoveredFrom,
-      collector: createPlatformCollector(),
+      collector: createPlatformCollector(process.platform, { precise: mode === 'serve', log: (m) => log('warn', m) }),
       rules,
       alerts,
       geo,

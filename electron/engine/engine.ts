@@ -174,6 +174,10 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
     try {
       const snap = await o.collector.snapshot();
       dropped = snap.dropped;
+      if (snap.mode && snap.mode !== caps.mode) {
+        caps = { ...caps, mode: snap.mode, notes: snap.notes ?? caps.notes };
+        log('warn', `collector mode is now ${snap.mode}: ${caps.notes.join('; ')}`);
+      }
       const outcome = ingest(snap.at, () => {
         const out = tracker.ingest(snap, caps.seesClosedSockets);
         recordMachine(snap.at, snap.machine);

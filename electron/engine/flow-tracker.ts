@@ -6,11 +6,17 @@ import type { ProcessesTable } from '../store/queries/processes';
 import type { RemoteRow, RemotesTable } from '../store/queries/remotes';
 import type { TrafficTable } from '../store/queries/traffic';
 import type { Family, Proto } from '../shared/types';
-import type { ClosedSocket, Geo, ProcessInfo, Resolver, Snapshot, SocketSample } from './ports';
+import type { ClosedSocket, Geo, PreciseDelta, ProcessInfo, Resolver, Snapshot, SocketSample } from './ports';
+import { canonicalAddress } from '../net/scope';
 
 // Turns successive socket-table snapshots into flows and byte deltas. Counters are cumulative per
 // socket: only deltas are added to the minute buckets, and the last counters are persisted with the
 // open flow, so a restart neither loses nor double-counts bytes.
+//
+// In precise mode the kernel's per-process deltas are the bytes, and the socket table only gives
+// states and owners: one flow per connection either way, matched by its 5-tuple. A connection the
+// socket table never saw (it lived between two polls, or is unconnected UDP) becomes a flow of its
+// own, attributed to the process the kernel named.
 
 export interface Tracked {
   key: string;
@@ -56,8 +62,13 @@ export interface TrackerTables {
 
 const IGNORED_STATES = new Set(['TIME-WAIT', 'LISTEN', 'CLOSED']);
 
+/** Ticks a precise-only flow may go without bytes before it is closed. */
+const PRECISE_IDLE_TICKS = 15;
+const PRECISE_PREFIX = 'p:';
+
 export class FlowTracker {
   readonly open = new Map<string, Tracked>();
+  private readonly byTuple = new Map<string, Tracked>();
   private prevAt: number | null = null;
 
   constructor(
@@ -72,7 +83,7 @@ export class FlowTracker {
       const app = this.t.apps.byId(row.appId);
       const remote = this.t.remotes.get(row.remoteId);
       if (!app || !remote) continue;
-      this.open.set(row.sockKey, {
+      this.track({
         key: row.sockKey,
         flowId: row.id,
         app,
@@ -99,49 +110,121 @@ export class FlowTracker {
     }
   }
 
+  private track(f: Tracked): void {
+    this.open.set(f.key, f);
+    this.byTuple.set(tupleOf(f.proto, f.local, f.lport, f.remote.addr, f.rport), f);
+  }
+
+  private untrack(f: Tracked): void {
+    this.open.delete(f.key);
+    const t = tupleOf(f.proto, f.local, f.lport, f.remote.addr, f.rport);
+    if (this.byTuple.get(t) === f) this.byTuple.delete(t);
+  }
+
   /** Call inside one transaction per tick. */
   ingest(snap: Snapshot, seesClosedSockets: boolean): TickOutcome {
     const out: TickOutcome = { newApps: [], newFlows: [], closedFlows: [], perApp: new Map(), moved: false };
     const dt = this.prevAt === null ? null : Math.max(1, snap.at - this.prevAt);
+    const precise = snap.precise;
     const seen = new Set<string>();
 
     for (const s of snap.sockets) {
-      const known = this.open.get(s.key);
-      if (!known && IGNORED_STATES.has(s.state)) continue;
+      let flow = this.open.get(s.key);
+      if (!flow && IGNORED_STATES.has(s.state)) continue;
+      if (!flow && precise) flow = this.adopt(s);
       seen.add(s.key);
-      if (known) {
-        known.missing = 0;
-        known.state = s.state;
-        if (s.process && known.pid === null) known.pid = s.process.pid;
-        this.advance(known, s.bytesOut, s.bytesIn, snap.at, dt, out);
+      if (flow) {
+        flow.missing = 0;
+        flow.state = s.state;
+        if (s.process && flow.pid === null) flow.pid = s.process.pid;
       } else {
-        const flow = this.openFlow(s, snap.at, out);
-        this.advance(flow, s.bytesOut, s.bytesIn, snap.at, dt, out);
+        flow = this.openFlow(s, snap.at, out, precise !== null);
       }
+      if (precise) syncCounters(flow, s.bytesOut, s.bytesIn);
+      else this.advance(flow, s.bytesOut, s.bytesIn, snap.at, dt, out);
     }
 
+    if (precise) this.applyPrecise(precise, snap.at, dt, seen, out);
+
     for (const c of snap.closed) {
-      let flow = this.open.get(c.key);
+      let flow = this.open.get(c.key) ?? (precise ? this.byTuple.get(tupleOf(c.proto, c.local, c.lport, c.remote, c.rport)) : undefined);
       if (!flow) {
         if (IGNORED_STATES.has(c.state) && c.bytesOut === 0 && c.bytesIn === 0) continue;
-        flow = this.openFlow(c, c.closedAt, out);
+        flow = this.openFlow(c, c.closedAt, out, precise !== null);
       }
-      this.advance(flow, c.bytesOut, c.bytesIn, snap.at, null, out);
+      // In precise mode the kernel already counted these bytes.
+      if (!precise) this.advance(flow, c.bytesOut, c.bytesIn, snap.at, null, out);
       this.closeFlow(flow, c.closedAt, out);
     }
 
     for (const flow of [...this.open.values()]) {
       if (seen.has(flow.key)) continue;
       flow.missing++;
+      const limit = flow.key.startsWith(PRECISE_PREFIX) ? PRECISE_IDLE_TICKS : seesClosedSockets ? 2 : 1;
       // With destroy events, give the event one more tick to arrive with the final counters.
-      if (!seesClosedSockets || flow.missing >= 2) this.closeFlow(flow, snap.at, out);
+      if (flow.missing >= limit) this.closeFlow(flow, snap.at, out);
     }
 
     this.prevAt = snap.at;
     return out;
   }
 
-  private openFlow(s: SocketSample | ClosedSocket, at: number, out: TickOutcome): Tracked {
+  /** A socket whose connection precise mode already tracks under its 5-tuple: the same flow. */
+  private adopt(s: SocketSample): Tracked | undefined {
+    const f = this.byTuple.get(tupleOf(s.proto, s.local, s.lport, s.remote, s.rport));
+    if (!f || !f.key.startsWith(PRECISE_PREFIX)) return undefined;
+    this.open.delete(f.key);
+    f.key = s.key;
+    this.open.set(f.key, f);
+    this.t.flows.rekey(f.flowId, s.key);
+    return f;
+  }
+
+  private applyPrecise(deltas: PreciseDelta[], at: number, dt: number | null, seen: Set<string>, out: TickOutcome): void {
+    for (const f of this.open.values()) {
+      f.rateOut = 0;
+      f.rateIn = 0;
+    }
+    const sums = new Map<Tracked, { o: number; i: number }>();
+    for (const d of deltas) {
+      const tuple = tupleOf(d.proto, d.local, d.lport, d.remote, d.rport);
+      const flow = this.byTuple.get(tuple) ?? this.openPreciseFlow(d, tuple, at, out);
+      const acc = sums.get(flow) ?? { o: 0, i: 0 };
+      acc.o += d.bytesOut;
+      acc.i += d.bytesIn;
+      sums.set(flow, acc);
+    }
+    for (const [flow, { o, i }] of sums) {
+      if (flow.key.startsWith(PRECISE_PREFIX)) {
+        seen.add(flow.key);
+        flow.missing = 0;
+      }
+      this.addBytes(flow, o, i, at, dt, out);
+    }
+  }
+
+  private openPreciseFlow(d: PreciseDelta, tuple: string, at: number, out: TickOutcome): Tracked {
+    const sample: SocketSample = {
+      key: PRECISE_PREFIX + tuple,
+      proto: d.proto,
+      family: d.family,
+      state: d.proto === 'tcp' ? 'ESTAB' : 'UNCONN',
+      local: d.local,
+      lport: d.lport,
+      remote: d.remote,
+      rport: d.rport,
+      uid: d.process?.uid ?? null,
+      inode: null,
+      bytesOut: 0,
+      bytesIn: 0,
+      process: d.process,
+    };
+    return this.openFlow(sample, at, out, true);
+  }
+
+  /** `countFromNow`: precise mode counts bytes itself, so the socket's past counters are not added. */
+  private openFlow(s: SocketSample | ClosedSocket, at: number, out: TickOutcome, countFromNow = false): Tracked {
+    const known = (v: number | null): number | null => (countFromNow ? 0 : v === null ? null : 0);
     const app = this.appFor(s.process, s.uid, at, out);
     const processId = s.process && s.process.exe ? this.t.processes.ensure(app.id, s.process, at) : null;
     const remote = this.remoteFor(s.remote, s.family);
@@ -156,11 +239,11 @@ export class FlowTracker {
       rport: s.rport,
       openedAt: at,
       closedAt: null,
-      bytesOut: s.bytesOut === null ? null : 0,
-      bytesIn: s.bytesIn === null ? null : 0,
+      bytesOut: known(s.bytesOut),
+      bytesIn: known(s.bytesIn),
       sockKey: s.key,
-      cumOut: 0,
-      cumIn: 0,
+      cumOut: countFromNow ? s.bytesOut : 0,
+      cumIn: countFromNow ? s.bytesIn : 0,
     });
     const flow: Tracked = {
       key: s.key,
@@ -177,16 +260,16 @@ export class FlowTracker {
       rport: s.rport,
       state: s.state,
       openedAt: at,
-      // The socket's bytes so far were never counted: start from zero so they are.
-      cumOut: s.bytesOut === null ? null : 0,
-      cumIn: s.bytesIn === null ? null : 0,
-      bytesOut: s.bytesOut === null ? null : 0,
-      bytesIn: s.bytesIn === null ? null : 0,
+      // Polling: the socket's bytes so far were never counted, so start from zero and they are.
+      cumOut: countFromNow ? s.bytesOut : s.bytesOut === null ? null : 0,
+      cumIn: countFromNow ? s.bytesIn : s.bytesIn === null ? null : 0,
+      bytesOut: known(s.bytesOut),
+      bytesIn: known(s.bytesIn),
       rateOut: null,
       rateIn: null,
       missing: 0,
     };
-    this.open.set(s.key, flow);
+    this.track(flow);
     this.t.traffic.add(at, { appId: app.id, remoteId: remote.id, rport: s.rport, proto: s.proto, bytesOut: 0, bytesIn: 0, flows: 1 });
     out.newFlows.push(flow);
     return flow;
@@ -195,8 +278,11 @@ export class FlowTracker {
   private advance(f: Tracked, curOut: number | null, curIn: number | null, at: number, dt: number | null, out: TickOutcome): void {
     const dOut = delta(f.cumOut, curOut);
     const dIn = delta(f.cumIn, curIn);
-    if (curOut !== null) f.cumOut = curOut;
-    if (curIn !== null) f.cumIn = curIn;
+    syncCounters(f, curOut, curIn);
+    this.addBytes(f, dOut, dIn, at, dt, out);
+  }
+
+  private addBytes(f: Tracked, dOut: number | null, dIn: number | null, at: number, dt: number | null, out: TickOutcome): void {
     if (dOut !== null) f.bytesOut = (f.bytesOut ?? 0) + dOut;
     if (dIn !== null) f.bytesIn = (f.bytesIn ?? 0) + dIn;
     if (dt !== null) {
@@ -218,7 +304,7 @@ export class FlowTracker {
 
   private closeFlow(f: Tracked, at: number, out: TickOutcome): void {
     this.t.flows.close(f.flowId, f.bytesOut, f.bytesIn, at);
-    this.open.delete(f.key);
+    this.untrack(f);
     out.closedFlows.push(f);
   }
 
@@ -235,6 +321,16 @@ export class FlowTracker {
     const info = this.geo.lookup(addr);
     return this.t.remotes.ensure(addr, family, info, this.resolver.peek(addr));
   }
+}
+
+function syncCounters(f: Tracked, curOut: number | null, curIn: number | null): void {
+  if (curOut !== null) f.cumOut = curOut;
+  if (curIn !== null) f.cumIn = curIn;
+}
+
+/** One connection's identity across the socket table and the tracer (addresses in canonical form). */
+function tupleOf(proto: string, local: string, lport: number, remote: string, rport: number): string {
+  return `${proto}|${canonicalAddress(local) ?? local}|${lport}|${canonicalAddress(remote) ?? remote}|${rport}`;
 }
 
 /** Cumulative-counter delta; a counter that went backwards (socket reuse) restarts from zero. */

@@ -88,6 +88,10 @@ export interface Snapshot {
   machine: InterfaceTotals | null;
   /** Events the collector had to drop (buffer limits); cumulative. */
   dropped: number;
+  /** Set when the mode changed since start (e.g. precise mode's tracer died and polling took over). */
+  mode?: CollectorMode;
+  /** Human notes that changed with the mode. */
+  notes?: string[];
 }
 
 export interface CollectorCapabilities {

@@ -10,7 +10,7 @@ import { RemotesTable } from '../../electron/store/queries/remotes';
 import { TrafficTable } from '../../electron/store/queries/traffic';
 import { appSummaries, historyPage } from '../../electron/store/queries/reports';
 import { FlowTracker } from '../../electron/engine/flow-tracker';
-import type { ClosedSocket, Geo, ProcessInfo, Resolver, Snapshot, SocketSample } from '../../electron/engine/ports';
+import type { ClosedSocket, Geo, PreciseDelta, ProcessInfo, Resolver, Snapshot, SocketSample } from '../../electron/engine/ports';
 
 // The tracker's arithmetic on scripted snapshots, against a real database on disk.
 
@@ -21,7 +21,10 @@ const proc: ProcessInfo = { pid: 4242, startTime: 99, exe: '/opt/app/uploader', 
 function sock(key: string, out: number | null, inn: number | null, extra: Partial<SocketSample> = {}): SocketSample {
   return { key, proto: 'tcp', family: 4, state: 'ESTAB', local: '198.18.0.1', lport: 40000, remote: '198.18.0.2', rport: 7001, uid: 1000, inode: 1, bytesOut: out, bytesIn: inn, process: proc, ...extra };
 }
-const snap = (at: number, sockets: SocketSample[], closed: ClosedSocket[] = []): Snapshot => ({ at, sockets, closed, precise: null, machine: null, dropped: 0 });
+const snap = (at: number, sockets: SocketSample[], closed: ClosedSocket[] = [], precise: PreciseDelta[] | null = null): Snapshot => ({ at, sockets, closed, precise, machine: null, dropped: 0 });
+const delta = (out: number, inn: number, extra: Partial<PreciseDelta> = {}): PreciseDelta => ({
+  pid: 4242, process: proc, proto: 'tcp', family: 4, local: '198.18.0.1', lport: 40000, remote: '198.18.0.2', rport: 7001, bytesOut: out, bytesIn: inn, ...extra,
+});
 
 let dir: string;
 let db: Db;
@@ -108,5 +111,43 @@ describe('FlowTracker', () => {
     tick(t, snap(1000, [sock('l', 100, 0, { remote: '127.0.0.1', local: '127.0.0.1' })]));
     expect(appSummaries(db, ctx, {})).toHaveLength(0);
     expect(appSummaries(db, ctx, { includeLoopback: true })[0]!.bytesOut).toBe(100);
+  });
+
+  describe('precise mode', () => {
+    it('takes bytes from the kernel, not the socket counters, for a connection the socket table lists', () => {
+      const t = tracker();
+      tick(t, snap(1000, [sock('c1', 5000, 0)], [], [delta(100, 10)]));
+      tick(t, snap(2000, [sock('c1', 9000, 0)], [], [delta(300, 20)]));
+      expect(t.open.size).toBe(1);
+      expect(t.open.get('c1')!.rateOut).toBe(300);
+      expect(appSummaries(db, ctx, {})[0]).toMatchObject({ bytesOut: 400, bytesIn: 30, flows: 1 });
+    });
+
+    it('attributes a process that lived between two polls to its executable, with exact bytes', () => {
+      const t = tracker();
+      const blink: ProcessInfo = { ...proc, pid: 777, exe: '/opt/blink' };
+      tick(t, snap(1000, [], [], [delta(524_288, 0, { pid: 777, process: blink, lport: 41000 })]));
+      tick(t, snap(2000, [], [{ ...sock('gone', 524_288, 0, { process: null, lport: 41000 }), closedAt: 1500 }], []));
+      expect(t.open.size).toBe(0);
+      const apps = appSummaries(db, ctx, {});
+      expect(apps).toHaveLength(1);
+      expect(apps[0]).toMatchObject({ path: '/opt/blink', attributed: true, bytesOut: 524_288, flows: 1 });
+    });
+
+    it('keeps one flow when the socket table finds a connection the tracer reported first', () => {
+      const t = tracker();
+      tick(t, snap(1000, [], [], [delta(1000, 0)]));
+      tick(t, snap(2000, [sock('late', 1500, 0)], [], [delta(500, 0)]));
+      expect([...t.open.keys()]).toEqual(['late']);
+      expect(historyPage(db, { limit: 10, offset: 0 }, 10_000).rows).toHaveLength(1);
+      expect(appSummaries(db, ctx, {})[0]!.bytesOut).toBe(1500);
+    });
+
+    it('counts UDP bytes the socket table cannot', () => {
+      const t = tracker();
+      tick(t, snap(1000, [], [], [delta(8000, 4000, { proto: 'udp', rport: 7003 })]));
+      const row = historyPage(db, { limit: 10, offset: 0 }, 10_000).rows[0]!;
+      expect(row).toMatchObject({ proto: 'udp', bytesOut: 8000, bytesIn: 4000 });
+    });
   });
 });

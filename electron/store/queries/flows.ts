@@ -46,6 +46,7 @@ export class FlowsTable {
   private readonly updateStmt;
   private readonly closeStmt;
   private readonly openStmt;
+  private readonly rekeyStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -58,6 +59,7 @@ export class FlowsTable {
     this.closeStmt = db.prepare(
       'UPDATE flows SET bytes_out = ?, bytes_in = ?, closed_at = ?, sock_key = NULL, cum_out = NULL, cum_in = NULL WHERE id = ?',
     );
+    this.rekeyStmt = db.prepare('UPDATE flows SET sock_key = ? WHERE id = ?');
     this.openStmt = db.prepare(
       `SELECT id, app_id, process_id, uid, proto, local, lport, remote_id, rport, opened_at, bytes_out, bytes_in,
               sock_key, cum_out, cum_in FROM flows WHERE sock_key IS NOT NULL`,
@@ -74,6 +76,11 @@ export class FlowsTable {
 
   close(id: number, bytesOut: number | null, bytesIn: number | null, closedAt: number): void {
     this.closeStmt.run(bytesOut, bytesIn, closedAt, id);
+  }
+
+  /** A flow first seen by precise mode is the same connection as a socket found later. */
+  rekey(id: number, sockKey: string): void {
+    this.rekeyStmt.run(sockKey, id);
   }
 
   /** Flows that were open when the previous engine stopped (to continue or close them). */
