@@ -20,6 +20,7 @@ export default defineConfig({
           name: 'web',
           environment: 'jsdom',
           include: ['test/renderer/**/*.test.{ts,tsx}'],
+          setupFiles: ['test/renderer/setup.ts'],
         },
       },
       {

@@ -18,14 +18,18 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
-/** Registered before `app.ready`: standard + secure give a real origin and a secure context; nothing bypasses CSP. */
+/**
+ * Registered before `app.ready`: standard + secure give a real origin and a secure context; nothing
+ * bypasses CSP. corsEnabled: Vite emits `<script type="module" crossorigin>`, which is a CORS request
+ * even to our own origin.
+ */
 export const APP_SCHEME_PRIVILEGES = {
   standard: true,
   secure: true,
   supportFetchAPI: true,
   codeCache: true,
   bypassCSP: false,
-  corsEnabled: false,
+  corsEnabled: true,
   allowServiceWorkers: false,
   stream: false,
 } as const;

@@ -40,8 +40,16 @@ export const ruleInputSchema = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.action !== 'block' || v.force) return;
     const t = parseTarget(v.target);
+    if (t.ok && isLoopbackOnly(t.value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target'],
+        message: `"${t.value.target}" is this computer's loopback: that traffic never leaves the machine and Outflow does not filter it`,
+      });
+      return;
+    }
+    if (v.action !== 'block' || v.force) return;
     if (!t.ok || !coversEverything(t.value)) return;
     const scoped = (v.appPath !== null && v.appPath !== undefined) || (v.port !== null && v.port !== undefined);
     if (!scoped) {
@@ -52,6 +60,14 @@ export const ruleInputSchema = z
       });
     }
   });
+
+/** 127.0.0.0/8 (or a part of it) and ::1: never filtered, so a rule for it would claim what it can't do. */
+function isLoopbackOnly(t: { kind: string; target: string; family: number | null; prefix: number | null }): boolean {
+  if (t.kind !== 'ip' && t.kind !== 'cidr') return false;
+  const addr = t.target.split('/')[0]!;
+  if (t.family === 4) return addr.split('.')[0] === '127' && (t.prefix ?? 32) >= 8;
+  return addr === '::1' && (t.prefix ?? 128) === 128;
+}
 
 export type RuleInput = z.input<typeof ruleInputSchema>;
 export type ParsedRuleInput = z.output<typeof ruleInputSchema>;

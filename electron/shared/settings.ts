@@ -45,6 +45,16 @@ export const settingsSchema = z
   .strict();
 
 export type Settings = z.infer<typeof settingsSchema>;
-export const settingsPatchSchema = settingsSchema.partial().strict();
+/**
+ * A patch names only the settings it changes. Built from the fields without their defaults: zod's
+ * `.partial()` keeps inner defaults, which would reset every unnamed setting.
+ */
+export const settingsPatchSchema = z
+  .object(
+    Object.fromEntries(
+      Object.entries(settingsSchema.shape).map(([k, v]) => [k, (v instanceof z.ZodDefault || v instanceof z.ZodPrefault ? v.unwrap() : v).optional()]),
+    ),
+  )
+  .strict() as unknown as z.ZodType<Partial<Settings>, Partial<z.input<typeof settingsSchema>>>;
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 export const defaultSettings: Settings = settingsSchema.parse({});

@@ -93,7 +93,7 @@ describe('app:// protocol', () => {
     const protocol = new FakeProtocol(app);
     registerAppScheme(protocol);
     expect(protocol.privileged).toEqual([{ scheme: 'app', privileges: { ...APP_SCHEME_PRIVILEGES } }]);
-    expect(APP_SCHEME_PRIVILEGES).toMatchObject({ standard: true, secure: true, bypassCSP: false, allowServiceWorkers: false, corsEnabled: false });
+    expect(APP_SCHEME_PRIVILEGES).toMatchObject({ standard: true, secure: true, bypassCSP: false, allowServiceWorkers: false, corsEnabled: true });
     app.becomeReady();
     serveApp(protocol, root);
     const handler = protocol.handlers.get('app');
