@@ -1,26 +1,14 @@
 // Plain-text output for people; --json output is the contract's data unchanged.
+import { formatLocalTime } from '../shared/format';
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
-export function formatBytes(n: number | null): string {
-  if (n === null) return 'unknown';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
-}
+export { formatBytes } from '../shared/format';
 
 export function formatTime(ms: number | null): string {
-  if (ms === null) return '—';
-  const d = new Date(ms);
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return formatLocalTime(ms, true);
 }
 
 /** Columns padded to the widest cell; control characters in data are shown escaped, never emitted. */

@@ -174,6 +174,8 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
     try {
       const snap = await o.collector.snapshot();
       dropped = snap.dropped;
+      const live = o.collector.notes?.();
+      if (live && !snap.mode) caps = { ...caps, notes: live };
       if (snap.mode && snap.mode !== caps.mode) {
         caps = { ...caps, mode: snap.mode, notes: snap.notes ?? caps.notes };
         log('warn', `collector mode is now ${snap.mode}: ${caps.notes.join('; ')}`);

@@ -104,6 +104,8 @@ export interface CollectorCapabilities {
 
 export interface Collector {
   start(): Promise<CollectorCapabilities>;
+  /** Current notes, when they change while running (events child restarted, events dropped…). */
+  notes?(): string[];
   /** One consistent reading. Must not be called while the previous call is pending. */
   snapshot(): Promise<Snapshot>;
   stop(): Promise<void>;

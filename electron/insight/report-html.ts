@@ -1,5 +1,5 @@
 import type { ComplianceReport, ComplianceRow } from './compliance-report';
-import { formatBytes, formatLocal } from './format';
+import { formatBytes, formatLocalTime as formatLocal } from '../shared/format';
 
 // The "where data goes" report as one printable, self-contained HTML page: inline CSS, no scripts, no
 // external resources (a CSP meta tag forbids them anyway), and every value from the data — app names,

@@ -1,3 +1,4 @@
+import { formatIPv6 as formatGroups } from '../net/ip';
 // Pure validation and canonical forms for rule targets, ports and free text. Browser-safe (no Node
 // imports): the renderer uses it to validate as the user types, the engine, CLI, API and the
 // privileged helper use it again at their own boundaries.
@@ -133,30 +134,11 @@ export function formatIPv4(bytes: readonly number[]): string {
   return bytes.join('.');
 }
 
-/** RFC 5952: lowercase, no leading zeros, the longest run (≥ 2) of zero groups as "::" (first on ties). */
+/** RFC 5952 text of a 16-byte IPv6 address. */
 export function formatIPv6(bytes: readonly number[]): string {
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (g: number): string => g.toString(16);
-  if (bestStart === -1) return groups.map(hex).join(':');
-  const left = groups.slice(0, bestStart).map(hex).join(':');
-  const right = groups.slice(bestStart + bestLen).map(hex).join(':');
-  return `${left}::${right}`;
+  return formatGroups(groups);
 }
 
 function isV4Mapped(bytes: readonly number[]): boolean {

@@ -1,6 +1,6 @@
 import { complianceCsv, parseCountryList } from '../../insight/compliance-report';
 import { renderComplianceHtml } from '../../insight/report-html';
-import { formatBytes, formatMoney } from '../../insight/format';
+import { formatBytes, formatMoney } from '../../shared/format';
 import { parse, parseTime, UsageError } from '../args';
 import { printJson, printTable } from '../output';
 import { defaultDbPath } from '../paths';

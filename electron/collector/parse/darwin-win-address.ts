@@ -2,6 +2,7 @@
 // tools (lsof and nettop, or a dual-stack Windows socket) yields the same key and the same text the
 // Linux collector produces: lowercase RFC 5952 IPv6, no `%scope`, IPv4-mapped IPv6 as plain IPv4.
 import type { Family } from '../../shared/types';
+import { formatIPv6 } from '../../net/ip';
 
 export interface CanonicalAddress {
   address: string;
@@ -26,7 +27,7 @@ export function canonicalAddress(raw: string): CanonicalAddress | null {
   // macOS (KAME) keeps a link-local address's scope id in bits 16-31 (lsof prints fe80:4::1 for
   // fe80::1%en0); those bits are zero in every real link-local address, so clearing them is lossless.
   if ((groups[0] & 0xffc0) === 0xfe80) groups[1] = 0;
-  return { address: formatV6(groups), family: 6 };
+  return { address: formatIPv6(groups), family: 6 };
 }
 
 /** True for 0.0.0.0 and :: (a wildcard bind, not a destination). */
@@ -62,24 +63,3 @@ function parseV6(text: string): number[] | null {
   return [...(front as number[]), ...v4Tail];
 }
 
-function formatV6(groups: number[]): string {
-  // RFC 5952: compress the longest run (≥ 2) of zero groups, the first one on a tie.
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestLen < 2) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
-}

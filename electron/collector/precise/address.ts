@@ -2,6 +2,7 @@
 // The program reads each 32-bit word of an address with a native (little-endian) load, so the word's
 // low byte is the first byte on the wire; ports on the wire (skc_dport, sin_port) are big-endian.
 import type { Family } from '../../shared/types';
+import { formatIPv6 } from '../../net/ip';
 
 const MASK32 = 0xffffffffn;
 
@@ -30,32 +31,11 @@ export function ipv6Bytes(hi: bigint, lo: bigint): Uint8Array {
   return b;
 }
 
-/** RFC 5952 text: lowercase, no leading zeros, the longest run (≥ 2) of zero groups as `::`. */
+/** RFC 5952 text of a 16-byte IPv6 address. */
 export function formatIpv6(b: Uint8Array): string {
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((b[i]! << 8) | b[i + 1]!);
-  let bestAt = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (from: number, to: number): string =>
-    groups
-      .slice(from, to)
-      .map((g) => g.toString(16))
-      .join(':');
-  if (bestAt < 0) return hex(0, 8);
-  return `${hex(0, bestAt)}::${hex(bestAt + bestLen, 8)}`;
+  return formatIPv6(groups);
 }
 
 /** `::ffff:a.b.c.d` → `a.b.c.d`; null when the address is not v4-mapped. */

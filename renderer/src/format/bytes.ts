@@ -1,30 +1,7 @@
-// Decimal units (1 KB = 1000 B) so sizes agree with the cost setting, which prices 10^9 bytes as one GB.
+// Byte formatting shared with the CLI and reports lives in electron/shared/format.ts.
+export { formatBytes, formatRate, UNKNOWN } from '../../../electron/shared/format';
+
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'] as const;
-
-/** Placeholder for values the OS did not report; never rendered as 0. */
-export const UNKNOWN = '—';
-
-/** "0 B", "532 B", "1.23 KB", "12.3 MB", "123 GB"; `null` → "—". */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return UNKNOWN;
-  const sign = bytes < 0 ? '-' : '';
-  let value = Math.abs(bytes);
-  if (value < 1000) return `${sign}${Math.round(value)} B`;
-  let unit = 0;
-  while (value >= 999.5 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  // Three significant digits read well at a glance and do not jitter in width.
-  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${sign}${value.toFixed(digits)} ${UNITS[unit]}`;
-}
-
-/** Bytes per second: "0 B/s", "1.23 MB/s"; `null` → "—". */
-export function formatRate(bytesPerSecond: number | null | undefined): string {
-  if (bytesPerSecond === null || bytesPerSecond === undefined || !Number.isFinite(bytesPerSecond)) return UNKNOWN;
-  return `${formatBytes(bytesPerSecond)}/s`;
-}
 
 /** Short form for axis ticks: "1.2M", "340K". */
 export function formatBytesShort(bytes: number): string {

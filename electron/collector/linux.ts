@@ -1,0 +1,323 @@
+// The Linux collector: one `ss` listing per tick (tcp_info byte counters, inode, cookie), socket →
+// process by inode only for sockets never seen before, destroyed sockets from a long-lived `ss -E`,
+// machine totals from /proc/net/dev.
+import { readFileSync } from 'node:fs';
+import type { ClosedSocket, Clock, Collector, CollectorCapabilities, Snapshot, SocketSample } from '../engine/ports';
+import { systemClock } from '../engine/ports';
+import { ConntrackUdp, type ConntrackIndex } from './conntrack';
+import { defaultExec, defaultStream, streamFromExec, type ExecFn, type StreamFn } from './linux-exec';
+import { MachineTotals } from './machine-totals';
+import { SsStreamParser, type SsSocket } from './parse/ss';
+import { SocketOwners, type OwnerEntry } from './socket-owners';
+import { SsEvents, type SsEventsStatus } from './ss-events';
+
+export type { ExecFn, StreamFn } from './linux-exec';
+
+export interface LinuxCollectorOptions {
+  clock?: Clock;
+  /**
+   * Runs ss/conntrack/sysctl (argv only). When given without `stream`, ss output is handed over
+   * whole instead of streamed (e.g. a wrapper that runs the tools in another network namespace).
+   */
+  exec?: ExecFn;
+  stream?: StreamFn;
+  /** UDP byte counts from conntrack accounting (root + `conntrack` binary + nf_conntrack_acct=1). */
+  conntrack?: boolean;
+  /** Set false to run without the `ss -E` child (closed sockets then go unseen). Its child runs in our own netns. */
+  events?: boolean;
+  /** Bound on destroyed sockets buffered between two snapshots. */
+  maxPendingClosed?: number;
+  procRoot?: string;
+}
+
+export interface LinuxCollectorStats {
+  /** Wall time of the last snapshot and of its ss listing (parsing overlaps the listing). */
+  lastTickMs: number;
+  lastSsMs: number;
+  liveSockets: number;
+  cachedOwners: number;
+  cachedProcesses: number;
+  inodeWalks: number;
+  fdsRead: number;
+  /** Lines of ss output that did not parse (a changed ss format shows up here). */
+  rejectedLines: number;
+  events: SsEventsStatus | null;
+}
+
+export interface LinuxCollector extends Collector {
+  /** Honest notes for the UI; they change when the events child dies or recovers. */
+  notes(): string[];
+  stats(): LinuxCollectorStats;
+}
+
+// Without -a, ss lists connected sockets only: no LISTEN, no unconnected UDP (no destination) and
+// no TIME-WAIT/SYN-RECV mini sockets (no counters; a closed connection's bytes come from `ss -E`).
+// With conntrack, unconnected UDP sockets are listed too: conntrack names their destinations.
+const SS_ARGS = ['-tuineOH'];
+const SS_ARGS_ALL = ['-tuanieOH'];
+/** Bound on flows derived from conntrack for unconnected UDP sockets (a busy UDP server has many peers). */
+const MAX_DERIVED_FLOWS = 4096;
+
+interface UdpFlowBytes {
+  bytesOut: number;
+  bytesIn: number;
+}
+
+/** A flow conntrack names for an unconnected UDP socket; it shares that socket's owner. */
+interface DerivedFlow {
+  s: SsSocket;
+  key: string;
+  owner: OwnerEntry;
+  udp: UdpFlowBytes;
+}
+
+export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCollector {
+  const clock = opts.clock ?? systemClock;
+  const exec = opts.exec ?? defaultExec;
+  const stream = opts.stream ?? (opts.exec ? streamFromExec(opts.exec) : defaultStream);
+  const procRoot = opts.procRoot ?? '/proc';
+  const uid = process.getuid?.() ?? null;
+  const privileged = uid === 0 || hasCapability(procRoot, CAP_SYS_PTRACE);
+  const owners = new SocketOwners({ procRoot, onlyUid: privileged ? null : uid });
+  const totals = new MachineTotals();
+  let events: SsEvents | null = null;
+  let conntrack: ConntrackUdp | null = null;
+  const staticNotes: string[] = [];
+  let busy = false;
+  let started = false;
+  let rejectedLines = 0;
+  let lastTickMs = 0;
+  let lastSsMs = 0;
+  let liveSockets = 0;
+
+  const notes = (): string[] => {
+    const out = [...staticNotes];
+    if (events) {
+      const s = events.status;
+      if (!s.running && started) out.push(`Closed connections are not being seen right now: ${s.lastError ?? 'ss -E is not running'}; restarting.`);
+      else if (s.restarts > 0) out.push(`ss -E was restarted ${s.restarts} time(s)${s.lastError ? ` (last: ${s.lastError})` : ''}; closes during the gaps were missed.`);
+      if (events.dropped > 0) out.push(`${events.dropped} closed sockets were dropped because the buffer was full.`);
+    }
+    if (conntrack?.lastError) out.push(`UDP byte counts: ${conntrack.lastError}`);
+    if (rejectedLines > 0) out.push(`${rejectedLines} lines of ss output could not be read (unexpected ss format).`);
+    return out;
+  };
+
+  const known = (cookieId: number): SsSocket | undefined => owners.peek(cookieId)?.last ?? undefined;
+
+  /** Reads one listing, calling `onSocket` while ss is still writing. */
+  const listSockets = async (args: string[], onSocket: (s: SsSocket) => void): Promise<void> => {
+    const parser = new SsStreamParser(onSocket, { known });
+    await stream('ss', args, (chunk) => parser.push(chunk));
+    parser.end();
+    rejectedLines = parser.rejected;
+  };
+
+  return {
+    async start(): Promise<CollectorCapabilities> {
+      // Fail early, with the reason, when ss itself does not work.
+      try {
+        await exec('ss', ['-V']);
+      } catch (err) {
+        return {
+          mode: 'unsupported',
+          platform: 'linux',
+          notes: [`ss (iproute2) is not usable: ${(err as Error).message}. Install iproute2.`],
+          seesClosedSockets: false,
+          udpBytes: false,
+        };
+      }
+      if (!privileged) {
+        staticNotes.push('Not running as root: connections of other users’ processes are shown by user only, without their program.');
+      }
+      let seesClosedSockets = false;
+      if (opts.events !== false) {
+        events = new SsEvents({ clock, maxPending: opts.maxPendingClosed });
+        const status = await events.start();
+        seesClosedSockets = status.verified;
+        if (!status.verified) {
+          staticNotes.push(
+            `Connections that close between two polls are not counted: ss -E does not deliver destroyed sockets here (${status.lastError ?? 'unknown reason'}). It needs a kernel with sock_diag destroy events and, on some kernels, CAP_NET_ADMIN.`,
+          );
+          await events.stop();
+          events = null;
+        } else if (!status.lineBuffered) {
+          staticNotes.push('stdbuf (coreutils) is missing: closed connections are reported late, in batches.');
+        }
+      } else {
+        staticNotes.push('Closed-socket events are turned off: bytes sent after the last poll are not counted.');
+      }
+      let udpBytes = false;
+      if (opts.conntrack) {
+        conntrack = new ConntrackUdp({ exec });
+        const ready = await conntrack.check();
+        udpBytes = ready.ok;
+        if (!ready.ok) {
+          staticNotes.push(`UDP byte counts are unknown: ${ready.reason}`);
+          conntrack = null;
+        }
+      } else {
+        staticNotes.push('UDP byte counts are unknown (conntrack accounting is off); UDP flows are listed without bytes.');
+      }
+      started = true;
+      return { mode: 'polling', platform: 'linux', notes: notes(), seesClosedSockets, udpBytes };
+    },
+
+    async snapshot(): Promise<Snapshot> {
+      if (busy) throw new Error('snapshot() called while the previous one is still running');
+      busy = true;
+      try {
+        const t0 = clock.monotonic();
+        const at = clock.now();
+        // Conntrack first, so unconnected UDP sockets can be expanded while the listing streams in.
+        const udp = conntrack ? await conntrack.read() : null;
+        owners.beginTick();
+        const flows: OwnerEntry[] = [];
+        const derivedFlows: DerivedFlow[] = [];
+        let derived = 0;
+        await listSockets(conntrack ? SS_ARGS_ALL : SS_ARGS, (s) => {
+          if (isFlow(s)) {
+            const owner = owners.touch(idOf(s), s.inode, s.uid, () => keyOf(s));
+            owner.last = s;
+            flows.push(owner);
+          } else if (udp && derived < MAX_DERIVED_FLOWS && isUnconnectedUdp(s)) {
+            const found = udp.flowsOf(s.family, s.local.address, s.local.wildcard, s.local.port!);
+            if (found.length === 0) return;
+            const owner = owners.touch(idOf(s), s.inode, s.uid, () => keyOf(s));
+            owner.last = s;
+            for (const f of found) {
+              if (derived++ >= MAX_DERIVED_FLOWS) break;
+              const peer = { address: f.remote, family: s.family, wildcard: false, iface: null, port: f.rport };
+              derivedFlows.push({ s: { ...s, peer }, key: `${owner.key}>${f.remote}:${f.rport}`, owner, udp: f });
+            }
+          }
+        });
+        lastSsMs = clock.monotonic() - t0;
+        owners.resolvePending();
+
+        const closed: ClosedSocket[] = [];
+        const closedIds = new Set<string | number>();
+        for (const e of events?.drain() ?? []) {
+          const id = idOf(e.socket);
+          closedIds.add(id);
+          const owner = owners.peek(id);
+          const sample = toSample(e.socket, keyOf(e.socket), owner?.process ?? null, udpBytesOf(e.socket, udp));
+          // ss -E prints neither uid nor inode; a socket seen live keeps what the listing said.
+          sample.uid = e.socket.uid ?? owner?.uid ?? owner?.process?.uid ?? null;
+          sample.inode = owner?.inode ?? null;
+          closed.push({ ...sample, closedAt: e.at });
+        }
+
+        // Destroyed while ss was listing: the event carries the final counters, so skip the live row.
+        const gone = (owner: OwnerEntry): boolean => closedIds.size > 0 && owner.last !== null && closedIds.has(idOf(owner.last));
+        const sockets: SocketSample[] = [];
+        for (const owner of flows) {
+          if (gone(owner)) continue;
+          const s = owner.last!;
+          sockets.push(toSample(s, owner.key, owner.process, udpBytesOf(s, udp)));
+        }
+        for (const d of derivedFlows) {
+          if (!gone(d.owner)) sockets.push(toSample(d.s, d.key, d.owner.process, d.udp));
+        }
+        owners.sweep();
+        for (const id of closedIds) owners.forget(id);
+        liveSockets = sockets.length;
+        const snapshot: Snapshot = { at, sockets, closed, precise: null, machine: totals.read(), dropped: events?.dropped ?? 0 };
+        lastTickMs = clock.monotonic() - t0;
+        return snapshot;
+      } finally {
+        busy = false;
+      }
+    },
+
+    async stop(): Promise<void> {
+      started = false;
+      await events?.stop();
+      events = null;
+    },
+
+    notes,
+
+    stats(): LinuxCollectorStats {
+      return {
+        lastTickMs,
+        lastSsMs,
+        liveSockets,
+        cachedOwners: owners.size,
+        cachedProcesses: owners.processes.size,
+        inodeWalks: owners.walker.walks,
+        fdsRead: owners.walker.fdsRead,
+        rejectedLines,
+        events: events ? { ...events.status } : null,
+      };
+    },
+  };
+}
+
+/** A socket with a destination and its own counters: not listening, peer known, not a mini socket. */
+function isFlow(s: SsSocket): boolean {
+  if (s.state === 'LISTEN' || s.state === 'TIME-WAIT' || s.state === 'SYN-RECV') return false;
+  return s.peer.port !== null && s.peer.port !== 0 && !s.peer.wildcard;
+}
+
+function isUnconnectedUdp(s: SsSocket): boolean {
+  return s.proto === 'udp' && (s.peer.wildcard || s.peer.port === null) && s.local.port !== null;
+}
+
+function udpBytesOf(s: SsSocket, udp: ConntrackIndex | null): UdpFlowBytes | null {
+  if (!udp || s.proto !== 'udp' || s.local.port === null || s.peer.port === null) return null;
+  return udp.lookup(s.family, s.local.address, s.local.port, s.peer.address, s.peer.port);
+}
+
+/** The socket's key in snapshots. */
+function keyOf(s: SsSocket): string {
+  return s.cookie ? 'sk:' + s.cookie : tupleOf(s);
+}
+
+/** The owner cache's key: the cookie as a number (no string built per socket per tick). */
+function idOf(s: SsSocket): string | number {
+  return s.cookieId ?? s.cookie ?? tupleOf(s);
+}
+
+function tupleOf(s: SsSocket): string {
+  return `${s.proto}:${s.local.address}:${s.local.port}>${s.peer.address}:${s.peer.port}`;
+}
+
+function toSample(s: SsSocket, key: string, process: SocketSample['process'], udp: UdpFlowBytes | null): SocketSample {
+  let bytesOut: number | null = null;
+  let bytesIn: number | null = null;
+  if (s.proto === 'tcp' && s.tcpInfo) {
+    bytesOut = Math.max(0, (s.bytesSent ?? 0) - (s.bytesRetrans ?? 0));
+    bytesIn = s.bytesReceived ?? 0;
+  } else if (s.proto === 'udp' && udp) {
+    bytesOut = udp.bytesOut;
+    bytesIn = udp.bytesIn;
+  }
+  return {
+    key,
+    proto: s.proto,
+    family: s.family,
+    state: s.state,
+    local: s.local.address,
+    lport: s.local.port ?? 0,
+    remote: s.peer.address,
+    rport: s.peer.port ?? 0,
+    uid: s.uid,
+    inode: s.inode,
+    bytesOut,
+    bytesIn,
+    process,
+  };
+}
+
+const CAP_SYS_PTRACE = 19;
+
+/** Effective capability bit from /proc/self/status (reading other users' /proc/<pid>/fd needs ptrace access). */
+function hasCapability(procRoot: string, bit: number): boolean {
+  try {
+    const m = /(?:^|\n)CapEff:\s*([0-9a-f]+)/.exec(readFileSync(`${procRoot}/self/status`, 'utf8'));
+    return !!m && (BigInt(`0x${m[1]}`) & (1n << BigInt(bit))) !== 0n;
+  } catch {
+    return false;
+  }
+}
