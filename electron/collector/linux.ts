@@ -23,6 +23,8 @@ export interface LinuxCollectorOptions {
   stream?: StreamFn;
   /** UDP byte counts from conntrack accounting (root + `conntrack` binary + nf_conntrack_acct=1). */
   conntrack?: boolean;
+  /** Reuse the last listing when no interface counted a packet since (default: on with the real ss). */
+  quietSkip?: boolean;
   /** Set false to run without the `ss -E` child (closed sockets then go unseen). Its child runs in our own netns. */
   events?: boolean;
   /** Bound on destroyed sockets buffered between two snapshots. */
@@ -41,6 +43,8 @@ export interface LinuxCollectorStats {
   fdsRead: number;
   /** Lines of ss output that did not parse (a changed ss format shows up here). */
   rejectedLines: number;
+  /** Ticks answered without running ss because no packet moved. */
+  quietTicks: number;
   events: SsEventsStatus | null;
 }
 
@@ -87,6 +91,13 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
   let started = false;
   let rejectedLines = 0;
   let lastTickMs = 0;
+  // A quiet machine needs no `ss` (forking it is most of an idle tick's cost): when no interface
+  // counted a packet since the last listing, no socket's counters or state can have changed.
+  let lastDev: string | null = null;
+  let lastListing: { sockets: SocketSample[]; at: number } | null = null;
+  let quietTicks = 0;
+  // Only with the real ss: an injected listing (tests) changes without packets.
+  const skipWhenQuiet = opts.quietSkip ?? (opts.exec === undefined && opts.stream === undefined);
   let lastSsMs = 0;
   let liveSockets = 0;
 
@@ -169,6 +180,13 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
       try {
         const t0 = clock.monotonic();
         const at = clock.now();
+        const dev = skipWhenQuiet ? readNetDev() : null;
+        if (dev !== null && dev === lastDev && lastListing && (events?.pendingCount ?? 0) === 0 && at - lastListing.at < QUIET_RELIST_MS) {
+          quietTicks++;
+          lastTickMs = clock.monotonic() - t0;
+          return { at, sockets: lastListing.sockets, closed: [], precise: null, machine: totals.read(), dropped: events?.dropped ?? 0 };
+        }
+        lastDev = dev;
         // Conntrack first, so unconnected UDP sockets can be expanded while the listing streams in.
         const udp = conntrack ? await conntrack.read() : null;
         owners.beginTick();
@@ -222,6 +240,7 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
         owners.sweep();
         for (const id of closedIds) owners.forget(id);
         liveSockets = sockets.length;
+        lastListing = { sockets, at };
         const snapshot: Snapshot = { at, sockets, closed, precise: null, machine: totals.read(), dropped: events?.dropped ?? 0 };
         lastTickMs = clock.monotonic() - t0;
         return snapshot;
@@ -248,10 +267,22 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
         inodeWalks: owners.walker.walks,
         fdsRead: owners.walker.fdsRead,
         rejectedLines,
+        quietTicks,
         events: events ? { ...events.status } : null,
       };
     },
   };
+}
+
+/** Even on a quiet machine, list again this often (UDP sockets close without a packet). */
+const QUIET_RELIST_MS = 10_000;
+
+function readNetDev(): string | null {
+  try {
+    return readFileSync('/proc/net/dev', 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 /** A socket with a destination and its own counters: not listening, peer known, not a mini socket. */

@@ -80,6 +80,11 @@ export class SsEvents {
   }
 
   /** Events since the previous drain. */
+  /** Destroy events waiting for the next snapshot. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
   drain(): ClosedEvent[] {
     const out = this.pending;
     this.pending = [];
