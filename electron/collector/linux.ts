@@ -180,6 +180,8 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
       try {
         const t0 = clock.monotonic();
         const at = clock.now();
+        // Yield once even on the quiet path, so a tick is never synchronous (callers rely on `busy`).
+        await null;
         const dev = skipWhenQuiet ? readNetDev() : null;
         if (dev !== null && dev === lastDev && lastListing && (events?.pendingCount ?? 0) === 0 && at - lastListing.at < QUIET_RELIST_MS) {
           quietTicks++;
