@@ -15,9 +15,11 @@ export interface PlatformCollectorOptions {
 export function createPlatformCollector(platform: NodeJS.Platform = process.platform, o: PlatformCollectorOptions = {}): Collector {
   switch (platform) {
     case 'linux':
-      return o.precise && process.env.OUTFLOW_PRECISE !== '0'
-        ? withPreciseMode({ polling: createLinuxCollector(), log: o.log })
-        : createLinuxCollector();
+    {
+      // As root, UDP bytes from conntrack accounting where the kernel keeps it (never switched on for the user).
+      const polling = createLinuxCollector({ conntrack: process.getuid?.() === 0 });
+      return o.precise && process.env.OUTFLOW_PRECISE !== '0' ? withPreciseMode({ polling, log: o.log }) : polling;
+    }
     case 'darwin':
       return createDarwinCollector();
     case 'win32':

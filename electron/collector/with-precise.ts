@@ -28,7 +28,8 @@ export function withPreciseMode(o: WithPreciseOptions): Collector {
   const notesWith = (extra: string[]): string[] => [...(base?.notes ?? []), ...extra];
 
   async function bringUp(): Promise<void> {
-    const p = await probe();
+    // No trial attach: starting the real source right after is the trial.
+    const p = await probe({ trial: false });
     if (!p.available) {
       pending = { mode: 'polling', notes: notesWith([`precise mode unavailable: ${p.reasons.join('; ')}${p.fixes.length ? ` (fix: ${p.fixes.join('; ')})` : ''}`]) };
       return;

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readlinkSync } from 'node:fs';
 import type { DoctorCheck } from '../shared/types';
 import type { DoctorProbe } from './ports';
+import { probePrecise } from '../collector/precise/probe';
 
 // `outflow doctor`: what works on this machine, each line with the fix. Probes run the real tools
 // (argv only) and read the real files; nothing is assumed from the platform name alone.
@@ -43,7 +44,7 @@ export function createDoctor(o: DoctorOptions): DoctorProbe {
       checks.push(databaseCheck(o.dbPath));
       if (platform === 'linux') {
         checks.push(await tool('ss', 'ss', ['-V'], 'apt-get install iproute2'));
-        checks.push(procCheck());
+        checks.push(procCheck(root));
         checks.push(await tool('nft', 'nft', ['--version'], 'apt-get install nftables (blocking on Linux)'));
         checks.push(await tool('conntrack', 'conntrack', ['--version'], 'apt-get install conntrack (UDP byte counts)'));
         checks.push(await tool('bpftrace', 'bpftrace', ['--version'], 'apt-get install bpftrace (precise mode)'));
@@ -53,7 +54,18 @@ export function createDoctor(o: DoctorOptions): DoctorProbe {
           detail: existsSync('/sys/kernel/btf/vmlinux') ? 'kernel BTF present' : 'no /sys/kernel/btf/vmlinux',
           fix: existsSync('/sys/kernel/btf/vmlinux') ? null : 'precise mode needs a kernel built with CONFIG_DEBUG_INFO_BTF',
         });
-        checks.push(await tool('pkexec', 'pkexec', ['--version'], 'apt-get install pkexec (privileged helper for blocking without root)'));
+        const precise = await probePrecise({ trial: false });
+        checks.push({
+          name: 'precise mode',
+          ok: precise.available,
+          detail: precise.available ? 'available: exact bytes per process from kernel tracepoints (used by `outflow serve` as root)' : `unavailable: ${precise.reasons.join('; ')}`,
+          fix: precise.available ? null : precise.fixes.join('; ') || null,
+        });
+        checks.push(
+          root
+            ? { name: 'pkexec', ok: true, detail: 'not needed: running as root, the firewall is applied directly', fix: null }
+            : await tool('pkexec', 'pkexec', ['--version'], 'apt-get install pkexec (privileged helper for blocking without root)'),
+        );
       } else if (platform === 'darwin') {
         checks.push(await tool('lsof', 'lsof', ['-v'], 'lsof ships with macOS; check PATH'));
         checks.push(await tool('nettop', 'nettop', ['-h'], 'nettop ships with macOS; check PATH'));
@@ -82,7 +94,8 @@ function databaseCheck(path: string): DoctorCheck {
   }
 }
 
-function procCheck(): DoctorCheck {
+function procCheck(root: boolean): DoctorCheck {
+  if (root) return { name: '/proc', ok: true, detail: 'running as root: every process executable is readable', fix: null };
   try {
     readlinkSync('/proc/1/exe');
     return { name: '/proc', ok: true, detail: 'can read every process executable', fix: null };

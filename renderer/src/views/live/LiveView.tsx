@@ -77,8 +77,9 @@ function LiveToolbar() {
           {intervalMs ? <span className="muted">{` · every ${intervalMs >= 1000 ? `${intervalMs / 1000} s` : `${intervalMs} ms`}`}</span> : null}
         </span>
       ) : null}
-      <button type="button" className={paused ? 'btn btn-primary' : 'btn'} disabled={pausing || !mode} onClick={() => void setPaused(!paused)} aria-pressed={paused} data-testid="live-pause">
-        <Icon name={paused ? 'play' : 'pause'} size={14} /> {paused ? 'Resume' : 'Pause'}
+      <button type="button" className={paused ? 'btn btn-primary' : 'btn'} disabled={pausing || !mode} onClick={() => void setPaused(!paused)} aria-pressed={paused} data-testid="live-pause"
+        title={paused ? 'Monitoring is paused: nothing is recorded until you resume' : 'Stop recording traffic until you resume (rules stay enforced)'}>
+        <Icon name={paused ? 'play' : 'pause'} size={14} /> {paused ? 'Resume monitoring' : 'Pause monitoring'}
       </button>
     </div>
   );
