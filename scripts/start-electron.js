@@ -33,7 +33,19 @@ function plan(root, exists = fs.existsSync) {
   };
 }
 
+/** Linux without X11 or Wayland has nowhere to open a window: say what to run instead. */
+function noDisplay(env = process.env, platform = process.platform) {
+  return platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY;
+}
+
 function main() {
+  if (noDisplay()) {
+    console.error(
+      'start-electron: no display here (neither DISPLAY nor WAYLAND_DISPLAY is set), so the desktop window cannot open.\n' +
+        'Run the engine with its web UI instead:  npx outflow serve   (then open the printed URL, e.g. through an SSH tunnel)',
+    );
+    process.exit(1);
+  }
   const p = plan(ROOT);
   if (!p.mainBuilt) {
     console.error('start-electron: dist/electron/main.js or preload.js is missing; run `npm run build` (npm start does this).');
@@ -59,6 +71,6 @@ function main() {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-module.exports = { electronEnv, plan };
+module.exports = { noDisplay, electronEnv, plan };
 
 if (require.main === module) main();
