@@ -123,8 +123,8 @@ describe('start-electron.js and dist.js', () => {
 });
 
 describe('npm start without a display', () => {
-  it('points to `outflow serve` instead of failing inside Electron', async () => {
-    const { noDisplay } = (await import('../../scripts/start-electron.js')) as { noDisplay: (env: NodeJS.ProcessEnv, platform: string) => boolean };
+  it('points to `outflow serve` instead of failing inside Electron', () => {
+    const { noDisplay } = require('../../scripts/start-electron.js') as { noDisplay: (env: NodeJS.ProcessEnv, platform: string) => boolean };
     expect(noDisplay({}, 'linux')).toBe(true);
     expect(noDisplay({ DISPLAY: ':0' }, 'linux')).toBe(false);
     expect(noDisplay({ WAYLAND_DISPLAY: 'wayland-0' }, 'linux')).toBe(false);
