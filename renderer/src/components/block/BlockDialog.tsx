@@ -6,6 +6,7 @@ import { useUiStore, type BlockRequest } from '../../store/ui';
 import { Dialog } from '../Dialog';
 import { Text } from '../Text';
 import { appScopeReason, buildRuleInput, defaultScope, DURATIONS, scopeOptions, type BlockDuration, type BlockScope, type DestMatch } from './block-choices';
+import { ErrorNote } from '../ErrorNote';
 
 function BlockForm({ request, onClose }: { request: BlockRequest; onClose: () => void }) {
   const firewall = useEngineStore((s) => s.status?.firewall ?? null);
@@ -114,11 +115,7 @@ function BlockForm({ request, onClose }: { request: BlockRequest; onClose: () =>
           ))}
         </div>
       </fieldset>
-      {error ? (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorNote error={error} />
     </Dialog>
   );
 }

@@ -8,6 +8,7 @@ import { VirtualTable, type Column } from '../../components/VirtualTable';
 import { formatDateTime, formatTime } from '../../format/time';
 import { unseenCount, useAlertsStore } from '../../store/alerts';
 import { useSettingsStore } from '../../store/settings';
+import { ErrorNote } from '../../components/ErrorNote';
 
 const KIND: Record<AlertKind, { label: string; icon: IconName; tone: string }> = {
   'new-app': { label: 'New app', icon: 'apps', tone: 'info' },
@@ -126,11 +127,7 @@ export function AlertsView() {
           <Icon name="check" size={14} /> Mark all seen
         </button>
       </div>
-      {error ? (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorNote error={error} />
       <VirtualTable
         rows={rows}
         columns={columns}

@@ -11,6 +11,7 @@ import { useAppsStore } from '../../store/apps';
 import { RANGE_PRESETS, type RangePreset } from '../../store/ranges';
 import { useSettingsStore } from '../../store/settings';
 import { summaryLabel } from './labels';
+import { ErrorNote } from '../../components/ErrorNote';
 
 const RANGE_OPTIONS = RANGE_PRESETS.map((p) => ({ value: p.id, label: p.id }));
 
@@ -123,11 +124,7 @@ export function AppDetail() {
           <h3>Bandwidth</h3>
           <Segmented options={RANGE_OPTIONS} value={chartRange} onChange={(r) => void setChartRange(r as RangePreset)} label="Chart range" testId="chart-range" />
         </div>
-        {detailError ? (
-          <p className="note note-error" role="alert">
-            {detailError}
-          </p>
-        ) : null}
+        <ErrorNote error={detailError} />
         {series && series.points.length > 0 ? (
           <BandwidthChart series={series} label={`Bandwidth of ${app.name}`} />
         ) : (

@@ -13,6 +13,7 @@ import { useAppsStore, visibleAppSummaries, type AppsSortKey } from '../../store
 import { useSettingsStore } from '../../store/settings';
 import { AppDetail } from './AppDetail';
 import { summaryLabel } from './labels';
+import { ErrorNote } from '../../components/ErrorNote';
 
 export function AppsView() {
   const { apps, loading, loaded, error, filter, sort, selectedId } = useAppsStore();
@@ -59,11 +60,7 @@ export function AppsView() {
           <SearchBox value={filter} onChange={setFilter} label="Filter apps" placeholder="Filter apps by name or path…" testId="apps-filter" />
           <span className="muted small">{loaded ? `${rows.length} of ${apps.length}` : loading ? 'Loading…' : ''}</span>
         </div>
-        {error ? (
-          <p className="note note-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <ErrorNote error={error} />
         <VirtualTable
           rows={rows}
           columns={columns}

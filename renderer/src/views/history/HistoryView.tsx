@@ -14,6 +14,7 @@ import { formatDateTime, formatTime, fromLocalInputValue, toLocalInputValue } fr
 import { useHistoryStore } from '../../store/history';
 import { RANGE_PRESETS, type RangePreset } from '../../store/ranges';
 import { historyToCsv, historyToJson } from './export';
+import { ErrorNote } from '../../components/ErrorNote';
 
 const RANGE_OPTIONS: { value: RangePreset | 'custom'; label: string }[] = [...RANGE_PRESETS.map((p) => ({ value: p.id, label: p.label })), { value: 'custom', label: 'Custom' }];
 
@@ -108,11 +109,7 @@ export function HistoryView() {
         </button>
       </div>
       {problems.length > 0 ? <p className="note note-warn">{`Not used: ${problems.join('; ')}.`}</p> : null}
-      {error ? (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorNote error={error} />
       <div className="totals" data-testid="history-totals">
         {totals ? (
           <>

@@ -19,6 +19,7 @@ import { LIVE_HEADERS } from './columns';
 import { AppRowView, FlowRowView, type RowActions } from './LiveRows';
 import { buildRows, type LiveRow } from './rows';
 import { appBlockRule, flowBlockRule } from './rule-match';
+import { ErrorNote } from '../../components/ErrorNote';
 
 const APP_ROW = 52;
 const SLOT_POOL = 160;
@@ -340,11 +341,7 @@ export function LiveView() {
   return (
     <section className="panel live" aria-label="Live connections">
       <LiveToolbar />
-      {error ? (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorNote error={error} />
       {body}
       <LiveFooter apps={apps.size} flows={flowCount} />
     </section>

@@ -16,6 +16,7 @@ import { useRulesStore } from '../../store/rules';
 import { useUiStore } from '../../store/ui';
 import { ruleHits, ruleScope, ruleTarget } from './describe';
 import { EnforcementBanner } from './EnforcementBanner';
+import { ErrorNote } from '../../components/ErrorNote';
 
 function Expiry({ rule, now }: { rule: Rule; now: number }) {
   if (rule.untilRestart) return <span className="muted">until restart</span>;
@@ -160,11 +161,7 @@ export function RulesView() {
           <Icon name="download" size={14} /> Export
         </button>
       </div>
-      {error ? (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorNote error={error} />
       <VirtualTable
         rows={rows}
         columns={columns}

@@ -6,6 +6,7 @@ import { Icon } from '../../components/Icon';
 import { formatBytes } from '../../format/bytes';
 import { formatDateTime, formatDay } from '../../format/time';
 import { useEngineStore } from '../../store/engine';
+import { ErrorNote } from '../../components/ErrorNote';
 
 /** Engine facts and `doctor.run`: what works here, what does not and how to fix it. */
 export function Diagnostics() {
@@ -67,11 +68,7 @@ export function Diagnostics() {
           ))}
         </ul>
       ) : null}
-      {error ? (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorNote error={error} />
       {checks ? (
         <ul className="checks" data-testid="doctor-checks">
           {checks.map((c) => (
