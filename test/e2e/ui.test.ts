@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,14 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBareNs, createTestNet, type TestNet } from '../helpers/netns';
 import { assertBuilt, ROOT, serve, type Served } from '../helpers/outflow-cli';
 import { missing } from '../helpers/requires';
+import { runClient, SINK } from '../helpers/clients';
 
 // The real renderer in Debian's Chromium against a real `outflow serve`, with real traffic from a
 // client namespace (where the engine, its nftables table and Chromium run) to a test host in a
 // second namespace. Nothing here touches the host's own ruleset or network.
 
 const why = missing(['root', 'netns', 'nft', 'chromium']);
-const CLIENT = join(__dirname, '..', 'helpers', 'egress-client.js');
-const SINK = join(__dirname, '..', 'helpers', 'sink-server.js');
 const SHOTS = join(ROOT, 'test-artifacts', 'e2e');
 const APP = 'outflow-e2e-client';
 const HOSTILE = '<img src=x onerror=window.__pwned=1>';
@@ -28,20 +26,7 @@ let page: Page;
 const exes = new Map<string, string>();
 
 /** Runs the test client inside the client namespace under the executable called `name`. */
-function client(name: string, args: string[]): Promise<{ sent?: number; received?: number; error?: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', cli.ns, exes.get(name)!, CLIENT, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', () => {
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop()!));
-      } catch {
-        reject(new Error(`client printed ${JSON.stringify(out)}`));
-      }
-    });
-  });
-}
+const client = (name: string, args: string[]) => runClient(exes.get(name)!, args, { wrapper: ['ip', 'netns', 'exec', cli.ns] });
 
 const hold = (name: string, ms: number) => client(name, ['tcp', srv.peerV4, '7001', String(2 * 1024 * 1024), String(256 * 1024), String(ms)]);
 

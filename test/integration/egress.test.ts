@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +7,12 @@ import { createTestNet, type TestNet } from '../helpers/netns';
 import { namedNode } from '../helpers/named-exe';
 import { assertBuilt, outflowJson, serve, type Served } from '../helpers/outflow-cli';
 import { missing } from '../helpers/requires';
+import { runClient, SINK, until } from '../helpers/clients';
 
 // Issue #2's proof: real traffic from uniquely named client processes to a test host in a network
 // namespace, recorded by a real `outflow serve`, read back through the real CLI.
 
 const why = missing(['root', 'netns']);
-const CLIENT = join(__dirname, '..', 'helpers', 'egress-client.js');
-const SINK = join(__dirname, '..', 'helpers', 'sink-server.js');
 
 let net: TestNet;
 let dir: string;
@@ -22,20 +20,7 @@ let db: string;
 let served: Served;
 const exes: { dispose(): void }[] = [];
 
-function run(exe: string, args: string[]): Promise<{ sent: number; received: number; error?: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(exe, [CLIENT, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', () => {
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop()!));
-      } catch {
-        reject(new Error(`client printed ${out}`));
-      }
-    });
-  });
-}
+const run = (exe: string, args: string[]) => runClient(exe, args);
 
 function exe(name: string): string {
   const e = namedNode(name);
@@ -43,16 +28,12 @@ function exe(name: string): string {
   return e.path;
 }
 
-async function appNamed(name: string, until: (a: AppSummary) => boolean): Promise<AppSummary> {
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const apps = await outflowJson<AppSummary[]>(['apps', '--json', '--db', db]);
-    const app = apps.find((a) => a.name === name);
-    if (app && until(app)) return app;
-    if (Date.now() > end) throw new Error(`app ${name} not recorded as expected: ${JSON.stringify(app)} among ${JSON.stringify(apps.map((a) => [a.name, a.bytesOut]))}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const appNamed = (name: string, ok: (a: AppSummary) => boolean): Promise<AppSummary> =>
+  until(
+    `app ${name} recorded`,
+    async () => (await outflowJson<AppSummary[]>(['apps', '--json', '--db', db])).find((a) => a.name === name),
+    (a): a is AppSummary => !!a && ok(a),
+  ) as Promise<AppSummary>;
 
 describe.skipIf(why)('egress recorded by outflow serve', () => {
   beforeAll(async () => {
@@ -111,8 +92,8 @@ describe.skipIf(why)('egress recorded by outflow serve', () => {
 
   it('lists UDP flows (v4 and v6) with their addresses, bytes unknown rather than zero unless counted', async () => {
     const path = exe('outflow-egress-udp');
-    process.env.UDP_HOLD_MS = '2500';
-    await Promise.all([run(path, ['udp', net.peerV4, '7003', '20', '500', 'connected']), run(path, ['udp', net.peerV6, '7003', '20', '500', 'connected'])]);
+    const env = { UDP_HOLD_MS: '2500' };
+    await Promise.all([runClient(path, ['udp', net.peerV4, '7003', '20', '500', 'connected'], { env }), runClient(path, ['udp', net.peerV6, '7003', '20', '500', 'connected'], { env })]);
     const end = Date.now() + 10_000;
     for (;;) {
       const page = await outflowJson<HistoryPage>(['history', '--json', '--db', db, '--proto', 'udp', '--port', '7003']);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +7,12 @@ import { createTestNet, type TestNet } from '../helpers/netns';
 import { namedNode } from '../helpers/named-exe';
 import { assertBuilt, outflowJson, serve, type Served } from '../helpers/outflow-cli';
 import { missing } from '../helpers/requires';
+import { runClient, SINK, until } from '../helpers/clients';
 
 // Precise mode inside the real engine: processes that live between two polls are attributed to
 // their executable with exact bytes, and UDP bytes are known.
 
 const why = missing(['root', 'netns', 'bpftrace']);
-const CLIENT = join(__dirname, '..', 'helpers', 'egress-client.js');
-const SINK = join(__dirname, '..', 'helpers', 'sink-server.js');
 
 let net: TestNet;
 let dir: string;
@@ -22,21 +20,9 @@ let db: string;
 let served: Served;
 const exes: { dispose(): void }[] = [];
 
-function run(exe: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(exe, [CLIENT, ...args], { stdio: 'ignore', env: { ...process.env, ...env } });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`client exited ${code}`))));
-  });
-}
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`${what}: last value ${JSON.stringify(v).slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+async function run(exe: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const r = await runClient(exe, args, { env });
+  if (r.error) throw new Error(`client failed: ${r.error}`);
 }
 
 describe.skipIf(why)('precise mode in the engine', () => {
