@@ -22,4 +22,16 @@ fi
 
 rm -f /usr/share/polkit-1/actions/org.outflow.helper.policy
 
+# Outflow's own firewall state, and nothing else: its nftables table, or its iptables chains.
+if command -v nft >/dev/null 2>&1; then
+  nft delete table inet outflow 2>/dev/null || true
+fi
+for ipt in iptables ip6tables; do
+  if command -v "$ipt" >/dev/null 2>&1; then
+    while "$ipt" -D OUTPUT -j OUTFLOW 2>/dev/null; do :; done
+    "$ipt" -F OUTFLOW 2>/dev/null || true
+    "$ipt" -X OUTFLOW 2>/dev/null || true
+  fi
+done
+
 exit 0

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { missing } from '../helpers/requires';
 
 const ROOT = path.resolve(__dirname, '../..');
 const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
@@ -23,9 +24,6 @@ const rawConfig = () => loadYaml(readFileSync(path.join(ROOT, 'electron-builder.
 const loadConfig = () => getConfig(ROOT, path.join(ROOT, 'electron-builder.yml'));
 const validate = (config: unknown) => validateConfiguration(config, new DebugLogger(false));
 
-function hasCommand(cmd: string): boolean {
-  return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
-}
 
 const work = mkdtempSync(path.join(tmpdir(), 'outflow-builder-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -102,7 +100,7 @@ describe('Linux package scripts', () => {
     execFileSync('sh', ['-n', path.join(ROOT, 'build/linux/outflow-helper')]);
   });
 
-  it.skipIf(!hasCommand('shellcheck'))('pass shellcheck (needs shellcheck)', () => {
+  it.skipIf(missing(['shellcheck']) !== null)('pass shellcheck (needs shellcheck)', () => {
     const files = scripts.map((f) => {
       const out = path.join(work, `sc-${path.basename(f)}`);
       writeFileSync(out, render(f));
@@ -152,7 +150,7 @@ describe('polkit action', () => {
     expect(readFileSync(path.join(ROOT, 'build/linux/after-install.sh'), 'utf8')).toContain('HELPER="$APP_DIR/resources/linux/outflow-helper"');
   });
 
-  it.skipIf(!hasCommand('xmllint'))('is valid against polkit’s policyconfig DTD (needs xmllint)', () => {
+  it.skipIf(missing(['xmllint']) !== null)('is valid against polkit’s policyconfig DTD (needs xmllint)', () => {
     // polkit's policyconfig-1.dtd (polkitd: /usr/share/polkit-1/policyconfig-1.dtd), element rules only.
     const dtd = `<!ELEMENT policyconfig (vendor?, vendor_url?, icon_name?, action+)>
 <!ELEMENT vendor (#PCDATA)>

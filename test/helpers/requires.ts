@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs';
 export const inCI = process.env.CI === 'true';
 
 /** Returns null when everything is present, else the reason. Throws under CI. */
-export function missing(needs: Array<'root' | 'netns' | 'nft' | 'chromium' | 'bpftrace' | 'conntrack'>): string | null {
+export type Need = 'root' | 'netns' | 'nft' | 'chromium' | 'bpftrace' | 'conntrack' | 'shellcheck' | 'xmllint' | 'lsof' | 'build-tools';
+
+export function missing(needs: Need[]): string | null {
   const reasons: string[] = [];
   for (const need of needs) {
     const reason = check(need);
@@ -33,6 +35,14 @@ function check(need: string): string | null {
       return hasCommand('bpftrace', ['--version']) ? null : 'needs bpftrace (apt-get install bpftrace)';
     case 'conntrack':
       return hasCommand('conntrack', ['--version']) ? null : 'needs conntrack (apt-get install conntrack)';
+    case 'shellcheck':
+      return hasCommand('shellcheck', ['--version']) ? null : 'needs shellcheck (apt-get install shellcheck)';
+    case 'xmllint':
+      return hasCommand('xmllint', ['--version']) ? null : 'needs xmllint (apt-get install libxml2-utils)';
+    case 'lsof':
+      return hasCommand('lsof', ['-v']) ? null : 'needs lsof (apt-get install lsof)';
+    case 'build-tools':
+      return hasCommand('make', ['--version']) && hasCommand('g++', ['--version']) ? null : 'needs make and g++ (apt-get install build-essential)';
     default:
       return `unknown requirement ${need}`;
   }
