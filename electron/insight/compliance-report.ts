@@ -1,7 +1,7 @@
 import type { Db } from '../store/db';
 import type { AddressScope } from '../shared/types';
 import { toCsv } from '../shared/csv';
-import { bucketSlices } from './buckets';
+import { bucketSlices } from '../store/queries/buckets';
 import type { ComplianceApp, ComplianceReport, ComplianceRow } from '../shared/insight-types';
 
 export type { ComplianceApp, ComplianceReport, ComplianceRow } from '../shared/insight-types';

@@ -2,7 +2,7 @@ import type { Db } from '../store/db';
 import type { AddressScope } from '../shared/types';
 import { destinationKey } from '../engine/alerts/destination-key';
 import type { AppCost, CostLine, CostSummary, DestinationCost, MonthProjection, PeriodCost } from '../shared/insight-types';
-import { bucketSlices } from './buckets';
+import { bucketSlices } from '../store/queries/buckets';
 
 export type { AppCost, CostLine, CostSummary, DestinationCost, MonthProjection, PeriodCost } from '../shared/insight-types';
 

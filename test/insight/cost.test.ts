@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { costSummary } from '../../electron/insight/cost';
-import { bucketSlices } from '../../electron/insight/buckets';
+import { bucketSlices } from '../../electron/store/queries/buckets';
 import { trafficDb, type TrafficDb } from './fixture';
 
 const GB = 1e9;

@@ -1,6 +1,6 @@
-import type { Db } from '../store/db';
-import { minuteHorizon } from '../store/queries/retention';
-import { HOUR, MINUTE } from '../store/queries/traffic';
+import type { Db } from '../db';
+import { minuteHorizon } from './retention';
+import { HOUR, MINUTE } from './traffic';
 
 // Which traffic table answers which part of a time range. Minute buckets are exact but kept only for
 // `retentionDays`; hourly roll-ups go further back but exist only for completed, rolled-up hours. A
