@@ -1,6 +1,7 @@
 import { ApiError } from './shared/contract';
 import { UsageError } from './cli/args';
 import { commands, usage } from './cli/commands';
+import { safeText } from './cli/output';
 import { LockedError } from './store/instance-lock';
 
 // `outflow <command>`: plain Node, the same engine as the desktop app. Exit codes: 0 ok, 1 failure,
@@ -18,28 +19,48 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`outflow: unknown command ${JSON.stringify(name)} (see \`outflow --help\`)\n`);
+    fail('outflow', `unknown command ${JSON.stringify(name)} (see \`outflow --help\`)`);
     return 2;
   }
+  const who = `outflow ${name}`;
   try {
     return await command(rest, { version: version() });
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`outflow ${name}: ${err.message}\n`);
+      fail(who, err.message);
       return 2;
     }
     if (err instanceof ApiError) {
-      process.stderr.write(`outflow ${name}: ${err.message}\n`);
+      fail(who, err.message);
       return err.code === 'invalid' ? 2 : 1;
     }
     if (err instanceof LockedError) {
-      process.stderr.write(`outflow ${name}: ${err.message}\n`);
+      fail(who, err.message);
       return 1;
     }
-    process.stderr.write(`outflow ${name}: ${(err as Error).message}\n`);
+    if (isBusy(err)) {
+      fail(who, `the database is locked by another program, which did not let go within the busy timeout; nothing was changed. Try again when it has finished (${(err as Error).message}).`);
+      return 1;
+    }
+    fail(who, (err as Error).message);
     if (process.env.OUTFLOW_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
     return 1;
   }
+}
+
+/**
+ * One line on stderr. Messages often quote what the user typed: control characters, escape sequences
+ * and bidi overrides in it are shown escaped, so they can neither rewrite the terminal nor reorder
+ * the message.
+ */
+function fail(who: string, message: string): void {
+  process.stderr.write(`${who}: ${safeText(message)}\n`);
+}
+
+/** SQLite could not get its lock in time (another connection holds a write transaction). */
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
 function version(): string {

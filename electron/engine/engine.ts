@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { ApiError, isMethod, parseInput, type ApiHandlers, type EngineEvent, type Method, type MethodResults } from '../shared/contract';
 import type { Settings } from '../shared/settings';
 import type { CollectorStatus, EngineStatus, LiveSnapshot, MachineRates, Overview } from '../shared/types';
-import type { Db } from '../store/db';
+import { withBusyTimeout, type Db } from '../store/db';
+import { storeProblem } from '../store/store-errors';
 import { AppsTable } from '../store/queries/apps';
 import { FlowsTable } from '../store/queries/flows';
 import { ProcessesTable } from '../store/queries/processes';
@@ -48,6 +49,8 @@ export interface EngineOptions {
 }
 
 const MAINTENANCE_EVERY_MS = 60_000;
+/** How long a tick or roll-up waits for a lock another program holds before retrying next tick. */
+const WRITE_BUSY_MS = 250;
 const STATUS_EVERY_MS = 5_000;
 
 /** The engine: one poll loop writing one transaction per tick, and the API every transport serves. */
@@ -153,7 +156,7 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
 
   function ingest(snapAt: number, fn: () => TickOutcome): TickOutcome | null {
     try {
-      const outcome = db.transaction(fn)();
+      const outcome = withBusyTimeout(db, WRITE_BUSY_MS, () => db.transaction(fn)());
       lastWriteError = null;
       return outcome;
     } catch (err) {
@@ -188,6 +191,7 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
       });
       active = !!outcome && (outcome.moved || outcome.newFlows.length > 0 || outcome.closedFlows.length > 0);
       lastTickAt = snap.at;
+      if (lastError !== null) log('info', `collector recovered after: ${lastError}`);
       lastError = null;
       lastLive = buildLiveSnapshot({
         at: snap.at,
@@ -201,8 +205,10 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
       });
       if (listeners.size > 0) emit({ type: 'live', data: lastLive });
     } catch (err) {
-      lastError = (err as Error).message;
-      log('warn', `tick failed (will retry): ${lastError}`);
+      const message = (err as Error).message;
+      // Once per distinct failure, not once per tick (a missing `ss` fails every 250 ms).
+      if (message !== lastError) log('warn', `tick failed (will retry every tick): ${message}`);
+      lastError = message;
     }
     lastTickMs = clock.monotonic() - t0;
     maintain();
@@ -231,9 +237,11 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
     lastMaintenance = mono;
     try {
       const now = trustedNow();
-      rollUpHours(db, now);
-      const r = pruneBatch(db, now, settings.retentionDays, settings.hourlyRetentionDays);
-      if (r.flows + r.minutes + r.hours + r.alerts > 0) reclaimSpace(db);
+      withBusyTimeout(db, WRITE_BUSY_MS, () => {
+        rollUpHours(db, now);
+        const r = pruneBatch(db, now, settings.retentionDays, settings.hourlyRetentionDays);
+        if (r.flows + r.minutes + r.hours + r.alerts > 0) reclaimSpace(db);
+      });
     } catch (err) {
       log('warn', `maintenance failed: ${(err as Error).message}`);
     }
@@ -368,7 +376,14 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
       if (!isMethod(method)) throw new ApiError('not-found', `unknown method ${String(method)}`);
       const parsed = parseInput(method, input);
       const handler = handlers[method] as (i: typeof parsed) => Promise<MethodResults[M]> | MethodResults[M];
-      return handler(parsed);
+      try {
+        return await handler(parsed);
+      } catch (err) {
+        // A locked or full database is a condition to report, not an internal error.
+        const problem = err instanceof ApiError ? null : storeProblem(err);
+        if (problem) throw new ApiError('unavailable', `${method}: ${problem}`);
+        throw err;
+      }
     },
     subscribe(listener) {
       listeners.add(listener);

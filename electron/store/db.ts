@@ -2,6 +2,8 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrate } from './migrations';
+import { rulesBackupPath } from './queries/rules';
+import { markRestorePending, pendingRestore } from './recovery';
 
 export type Db = Database.Database;
 
@@ -16,7 +18,10 @@ export interface OpenOptions {
 
 export interface OpenedStore {
   db: Db;
-  /** Where a corrupt file was moved to, when it was found corrupt at open. */
+  /**
+   * Where a corrupt file was moved to, when it was found corrupt at open — or at an earlier open whose
+   * rules have not been restored from their backup yet.
+   */
   recoveredFrom: string | null;
 }
 
@@ -42,7 +47,11 @@ export function openStore(opts: OpenOptions): OpenedStore {
     recoveredFrom = moveAside(opts.path, now());
     db = connect(opts);
   }
-  if (!opts.readonly) migrate(db);
+  if (!opts.readonly) {
+    migrate(db);
+    if (recoveredFrom) durably(db, () => markRestorePending(db!, recoveredFrom!));
+    else if (opts.path !== ':memory:') recoveredFrom = pendingRestore(db, rulesBackupPath(opts.path));
+  }
   return { db, recoveredFrom };
 }
 
@@ -111,5 +120,20 @@ export function durably<T>(db: Db, fn: () => T): T {
     return db.transaction(fn).immediate();
   } finally {
     db.pragma('synchronous = NORMAL');
+  }
+}
+
+/**
+ * Runs `fn` with a shorter busy timeout. better-sqlite3 is synchronous: while SQLite waits for a lock
+ * another program holds, the whole process waits, API included. The engine's own periodic writes
+ * (ticks, roll-ups) give up quickly and retry on the next tick instead.
+ */
+export function withBusyTimeout<T>(db: Db, ms: number, fn: () => T): T {
+  const previous = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+  try {
+    return fn();
+  } finally {
+    db.pragma(`busy_timeout = ${previous}`);
   }
 }

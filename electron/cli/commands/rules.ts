@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parseInput, type MethodParsed } from '../../shared/contract';
 import type { FirewallStatus, Rule } from '../../shared/types';
 import { parse, parseDuration, UsageError } from '../args';
 import { formatTime, printJson, printTable } from '../output';
@@ -45,6 +46,8 @@ export async function block(argv: string[], ctx: CliContext): Promise<number> {
     force: values.force === true,
     action: values.allow ? 'allow' : 'block',
   };
+  // Refuse bad input before the database or the firewall is touched (exit 2: nothing written).
+  parseInput('rules.add', input);
   const target = await openTarget({ dbPath: values.db ?? defaultDbPath(), mutate: true, version: ctx.version, firewall: firewallOpt(values.firewall) });
   try {
     const rule = await target.call('rules.add', input);
@@ -83,26 +86,18 @@ export async function unblock(argv: string[], ctx: CliContext): Promise<number> 
 export async function rules(argv: string[], ctx: CliContext): Promise<number> {
   const sub = argv[0] === 'export' || argv[0] === 'import' ? argv[0] : null;
   const { values, positionals } = parse(sub ? argv.slice(1) : argv, { db: { type: 'string' }, json: { type: 'boolean' }, replace: { type: 'boolean' } }, sub ? 1 : 0);
+  const file = positionals[0];
+  if (sub && !file) throw new UsageError(`rules ${sub} FILE`);
+  // An import file is read and validated before the database or the firewall is touched.
+  const importInput = sub === 'import' ? readImport(file!, values.replace === true) : null;
   const target = await openTarget({ dbPath: values.db ?? defaultDbPath(), mutate: sub === 'import', version: ctx.version });
   try {
     if (sub === 'export') {
-      const file = positionals[0];
-      if (!file) throw new UsageError('rules export FILE');
-      writeFileSync(file, JSON.stringify(await target.call('rules.export', {}), null, 2) + '\n', { mode: 0o600 });
+      writeFileSync(file!, JSON.stringify(await target.call('rules.export', {}), null, 2) + '\n', { mode: 0o600 });
       return 0;
     }
-    if (sub === 'import') {
-      const file = positionals[0];
-      if (!file) throw new UsageError('rules import FILE');
-      let doc: unknown;
-      try {
-        doc = JSON.parse(readFileSync(file, 'utf8'));
-      } catch (err) {
-        throw new UsageError(`${file}: not a JSON rules file (${(err as Error).message})`);
-      }
-      const rulesIn = Array.isArray(doc) ? doc : (doc as { rules?: unknown })?.rules;
-      if (!Array.isArray(rulesIn)) throw new UsageError(`${file}: expected {"rules": [...]} as written by \`outflow rules export\``);
-      const result = await target.call('rules.import', { rules: rulesIn.map(toRuleInput), replace: values.replace === true });
+    if (importInput) {
+      const result = await target.call('rules.import', importInput);
       process.stdout.write(`imported ${result.added} rule(s), removed ${result.removed}\n`);
       return 0;
     }
@@ -131,6 +126,18 @@ export async function status(argv: string[], ctx: CliContext): Promise<number> {
   } finally {
     await target.close();
   }
+}
+
+function readImport(file: string, replace: boolean): MethodParsed<'rules.import'> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file}: not a JSON rules file (${(err as Error).message})`);
+  }
+  const rulesIn = Array.isArray(doc) ? doc : (doc as { rules?: unknown })?.rules;
+  if (!Array.isArray(rulesIn)) throw new UsageError(`${file}: expected {"rules": [...]} as written by \`outflow rules export\``);
+  return parseInput('rules.import', { rules: rulesIn.map(toRuleInput), replace });
 }
 
 /** An exported rule (or a hand-written one) back to the input the contract validates. */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createDefaultEngine } from '../../engine/default-engine';
 import { startServer } from '../../server/http';
@@ -17,7 +18,8 @@ export async function serve(argv: string[], ctx: CliContext): Promise<number> {
   });
   const port = parsePort(values.port, '--port');
   const host = values.host;
-  if (!/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost|\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)$/i.test(host)) throw new UsageError('--host: an IP address to listen on');
+  // An IP literal (or localhost): a name would be resolved, and `AAAA` is not an address.
+  if (host !== 'localhost' && isIP(host) === 0) throw new UsageError('--host: an IP address to listen on');
   if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost' && !values.quiet) {
     process.stderr.write(`warning: listening on ${host}: anyone who can reach it and has the token can see this machine's traffic\n`);
   }

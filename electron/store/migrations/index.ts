@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { Migration } from './migration';
 import { initial } from './0001-initial';
+import { rollups } from './0002-rollups';
 
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, rollups];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;
 

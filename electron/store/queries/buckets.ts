@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import { minuteHorizon } from './retention';
+import { minuteHorizon, ROLLED_KEY } from './retention';
 import { HOUR, MINUTE } from './traffic';
 
 // Which traffic table answers which part of a time range. Minute buckets are exact but kept only for
@@ -14,9 +14,6 @@ export interface BucketSlice {
   since: number;
   until: number;
 }
-
-/** Same key as store/queries/retention.ts keeps its roll-up progress under. */
-const ROLLED_KEY = '_rolled_until';
 
 export function splitPoint(db: Db): number {
   const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(ROLLED_KEY) as { value: string } | undefined;
@@ -35,4 +32,19 @@ export function bucketSlices(db: Db, since: number, until: number): BucketSlice[
   if (since < h) out.push({ table: 'traffic_hour', col: 'hour', size: HOUR, since: Math.floor(since / HOUR) * HOUR, until: Math.min(until, h) });
   if (until > h) out.push({ table: 'traffic_minute', col: 'minute', size: MINUTE, since: Math.floor(Math.max(since, h) / MINUTE) * MINUTE, until });
   return out;
+}
+
+const COLUMNS = 'app_id, remote_id, rport, proto, bytes_out, bytes_in, flows';
+
+/**
+ * The slices as one row source `(app_id, remote_id, rport, proto, bytes_out, bytes_in, flows, at)`
+ * for a single SQL query.
+ */
+export function bucketRows(db: Db, since: number, until: number): { sql: string; args: number[] } {
+  const slices = bucketSlices(db, since, until);
+  if (slices.length === 0) return { sql: `(SELECT ${COLUMNS}, minute AS at FROM traffic_minute WHERE 0)`, args: [] };
+  return {
+    sql: `(${slices.map((s) => `SELECT ${COLUMNS}, ${s.col} AS at FROM ${s.table} WHERE ${s.col} >= ? AND ${s.col} < ?`).join(' UNION ALL ')})`,
+    args: slices.flatMap((s) => [s.since, s.until]),
+  };
 }

@@ -1,15 +1,43 @@
 import type { Db } from '../db';
 import { HOUR } from './traffic';
 
-const DAY = 86_400_000;
-const ROLLED_KEY = '_rolled_until';
+export const DAY = 86_400_000;
+export const ROLLED_KEY = '_rolled_until';
+const DAYS_ROLLED_KEY = '_days_rolled_until';
+/**
+ * Minute buckets are kept this long (or `retentionDays` when shorter); older ranges are answered by
+ * the hourly and daily roll-ups. Minute resolution is what a chart of the last hours needs; keeping
+ * it for a month cost more than the per-connection history itself (bench/db-size.js).
+ */
+export const MINUTE_RETENTION_DAYS = 7;
+/**
+ * An hour is rolled up only this long after it ended: a destroyed socket's last bytes are written
+ * to the minute it closed in, up to one poll later, and must not miss the roll-up.
+ */
+const LATE_WRITES_MS = 5 * 60_000;
+
+/** Where the hourly roll-ups stand: every hour before it is in traffic_hour and app_hour. */
+export function rolledUntil(db: Db): number {
+  return readPointer(db, ROLLED_KEY);
+}
+
+/** Every UTC day before it is in traffic_day. */
+export function daysRolledUntil(db: Db): number {
+  return readPointer(db, DAYS_ROLLED_KEY);
+}
+
+function readPointer(db: Db, key: string): number {
+  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+  const n = row ? Number(row.value) : 0;
+  return Number.isFinite(n) ? n : 0;
+}
 
 /**
- * Rolls every completed hour of minute buckets into traffic_hour, one hour per transaction, so a
- * long backlog never holds the writer for long. Idempotent: progress is kept in `settings`.
+ * Rolls every completed hour of minute buckets into traffic_hour (and the per-app app_hour), one hour
+ * per transaction, so a long backlog never holds the writer for long; then every completed day of
+ * hours into traffic_day. Idempotent: progress is kept in `settings`. Returns the hours rolled.
  */
 export function rollUpHours(db: Db, now: number, maxHours = 24): number {
-  const get = db.prepare('SELECT value FROM settings WHERE key = ?');
   const set = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const first = db.prepare('SELECT MIN(minute) AS m FROM traffic_minute WHERE minute >= ?');
   const roll = db.prepare(
@@ -20,23 +48,60 @@ export function rollUpHours(db: Db, now: number, maxHours = 24): number {
      ON CONFLICT (hour, app_id, remote_id, rport, proto) DO UPDATE SET
        bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in, flows = excluded.flows`,
   );
-  const currentHour = Math.floor(now / HOUR) * HOUR;
-  const stored = get.get(ROLLED_KEY) as { value: string } | undefined;
-  let from = stored ? Number(stored.value) : 0;
+  const rollApps = db.prepare(
+    `INSERT INTO app_hour (hour, app_id, loopback, bytes_out, bytes_in, flows, billable_out)
+     SELECT ?, t.app_id, r.scope = 'loopback', SUM(t.bytes_out), SUM(t.bytes_in), SUM(t.flows),
+            SUM(CASE WHEN r.scope = 'internet' THEN t.bytes_out ELSE 0 END)
+       FROM traffic_minute t JOIN remotes r ON r.id = t.remote_id
+      WHERE t.minute >= ? AND t.minute < ?
+      GROUP BY t.app_id, r.scope = 'loopback'
+     ON CONFLICT (hour, app_id, loopback) DO UPDATE SET
+       bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in, flows = excluded.flows, billable_out = excluded.billable_out`,
+  );
+  let from = rolledUntil(db);
   let rolled = 0;
   while (rolled < maxHours) {
     const next = first.get(from) as { m: number | null };
     if (next.m === null) break;
     const hour = Math.floor(next.m / HOUR) * HOUR;
-    if (hour >= currentHour) break;
+    if (hour + HOUR + LATE_WRITES_MS > now) break;
     db.transaction(() => {
       roll.run(hour, hour, hour + HOUR);
+      rollApps.run(hour, hour, hour + HOUR);
       set.run(ROLLED_KEY, String(hour + HOUR));
     })();
     from = hour + HOUR;
     rolled++;
   }
+  rollUpDays(db, 2);
   return rolled;
+}
+
+/** Rolls completed days of traffic_hour into traffic_day (a day is complete once its hours are rolled). */
+function rollUpDays(db: Db, maxDays: number): void {
+  const set = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const first = db.prepare('SELECT MIN(hour) AS h FROM traffic_hour WHERE hour >= ?');
+  const roll = db.prepare(
+    `INSERT INTO traffic_day (day, app_id, remote_id, rport, proto, bytes_out, bytes_in, flows)
+     SELECT ?, app_id, remote_id, rport, proto, SUM(bytes_out), SUM(bytes_in), SUM(flows)
+       FROM traffic_hour WHERE hour >= ? AND hour < ?
+      GROUP BY app_id, remote_id, rport, proto
+     ON CONFLICT (day, app_id, remote_id, rport, proto) DO UPDATE SET
+       bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in, flows = excluded.flows`,
+  );
+  const hoursDone = rolledUntil(db);
+  let from = daysRolledUntil(db);
+  for (let n = 0; n < maxDays; n++) {
+    const next = first.get(from) as { h: number | null };
+    if (next.h === null) break;
+    const day = Math.floor(next.h / DAY) * DAY;
+    if (day + DAY > hoursDone) break;
+    db.transaction(() => {
+      roll.run(day, day, day + DAY);
+      set.run(DAYS_ROLLED_KEY, String(day + DAY));
+    })();
+    from = day + DAY;
+  }
 }
 
 export interface PruneResult {
@@ -50,31 +115,36 @@ export interface PruneResult {
 export function pruneBatch(db: Db, now: number, retentionDays: number, hourlyRetentionDays: number, batch = 2000): PruneResult {
   const rawCutoff = now - retentionDays * DAY;
   const hourCutoff = now - hourlyRetentionDays * DAY;
-  const rolled = Number((db.prepare('SELECT value FROM settings WHERE key = ?').get(ROLLED_KEY) as { value: string } | undefined)?.value ?? 0);
+  const rolled = rolledUntil(db);
   // Minutes are only dropped once their hour has been rolled up, and by whole hours, so reports can
   // take hours before the first minute held and minutes after it without overlap.
-  const minuteCutoff = Math.floor(Math.min(rawCutoff, rolled) / HOUR) * HOUR;
-  return db.transaction(() => ({
-    minutes: db
-      .prepare(
-        `DELETE FROM traffic_minute WHERE minute IN
-           (SELECT DISTINCT minute FROM traffic_minute WHERE minute < ? ORDER BY minute LIMIT ?)`,
-      )
-      .run(minuteCutoff, Math.max(1, Math.floor(batch / 100))).changes,
-    hours: db
-      .prepare(
-        `DELETE FROM traffic_hour WHERE hour IN (SELECT DISTINCT hour FROM traffic_hour WHERE hour < ? ORDER BY hour LIMIT ?)`,
-      )
-      .run(hourCutoff, Math.max(1, Math.floor(batch / 100))).changes,
-    flows: db
-      .prepare(
-        'DELETE FROM flows WHERE id IN (SELECT id FROM flows WHERE opened_at < ? AND sock_key IS NULL ORDER BY opened_at LIMIT ?)',
-      )
-      .run(rawCutoff, batch).changes,
-    alerts: db
-      .prepare('DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE at < ? ORDER BY at LIMIT ?)')
-      .run(hourCutoff, batch).changes,
-  }))();
+  const minuteCutoff = Math.floor(Math.min(now - Math.min(retentionDays, MINUTE_RETENTION_DAYS) * DAY, rolled) / HOUR) * HOUR;
+  const groups = Math.max(1, Math.floor(batch / 100));
+  return db.transaction(() => {
+    const hours = db
+      .prepare(`DELETE FROM traffic_hour WHERE hour IN (SELECT DISTINCT hour FROM traffic_hour WHERE hour < ? ORDER BY hour LIMIT ?)`)
+      .run(hourCutoff, groups).changes;
+    // The per-app hours and the days go with the hours they summarise.
+    db.prepare('DELETE FROM app_hour WHERE hour IN (SELECT DISTINCT hour FROM app_hour WHERE hour < ? ORDER BY hour LIMIT ?)').run(hourCutoff, groups);
+    db.prepare('DELETE FROM traffic_day WHERE day IN (SELECT DISTINCT day FROM traffic_day WHERE day + ? <= ? ORDER BY day LIMIT ?)').run(DAY, hourCutoff, groups);
+    return {
+      minutes: db
+        .prepare(
+          `DELETE FROM traffic_minute WHERE minute IN
+             (SELECT DISTINCT minute FROM traffic_minute WHERE minute < ? ORDER BY minute LIMIT ?)`,
+        )
+        .run(minuteCutoff, groups).changes,
+      hours,
+      flows: db
+        .prepare(
+          'DELETE FROM flows WHERE id IN (SELECT id FROM flows WHERE opened_at < ? AND sock_key IS NULL ORDER BY opened_at LIMIT ?)',
+        )
+        .run(rawCutoff, batch).changes,
+      alerts: db
+        .prepare('DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE at < ? ORDER BY at LIMIT ?)')
+        .run(hourCutoff, batch).changes,
+    };
+  })();
 }
 
 /** The oldest minute still held (reports use hours before it). */

@@ -2,8 +2,9 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, w
 import { dirname, basename, join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
-import type { Proto, RuleAction, RuleTargetKind } from '../../shared/types';
+import type { Proto, Rule, RuleAction, RuleTargetKind } from '../../shared/types';
 import { parsePortSpec, parseTarget, validateAppPath, validateNote } from '../../shared/validate-target';
+import { clearRestorePending } from '../recovery';
 
 // The rules table (migration 0001) and its backup file.
 //
@@ -13,23 +14,8 @@ import { parsePortSpec, parseTarget, validateAppPath, validateNote } from '../..
 // `<db>.rules.json` next to the database (temp file, fsync, rename, fsync of the directory), which
 // the store restores from when it finds the database corrupt (`readRulesBackup`).
 
-export interface StoredRule {
-  id: number;
-  target: string;
-  kind: RuleTargetKind;
-  proto: Proto | null;
-  portLo: number | null;
-  portHi: number | null;
-  appPath: string | null;
-  action: RuleAction;
-  createdAt: number;
-  expiresAt: number | null;
-  untilRestart: boolean;
-  enabled: boolean;
-  note: string;
-  /** Last blocked-attempt count seen (kept across reboots, which reset kernel counters). */
-  hits: number | null;
-}
+/** A rule as SQLite holds it: the contract's Rule without what enforcement adds at run time. */
+export type StoredRule = Omit<Rule, 'resolved' | 'appScopeEnforced' | 'enforced' | 'enforcementNote'>;
 
 export type NewRule = Omit<StoredRule, 'id' | 'hits' | 'enabled'> & { enabled?: boolean; hits?: number | null };
 
@@ -274,5 +260,6 @@ export function restoreRulesFromBackup(db: Database, path: string): number {
     rules.map((r) => ({ ...r })),
     false,
   );
+  clearRestorePending(db);
   return rules.length;
 }
