@@ -10,7 +10,7 @@ export const settingsSchema = z
      * attributed to its process; shorter ones are still counted (destroy events), by user unless
      * precise mode runs. */
     idlePollMs: z.number().int().min(250).max(300_000).default(2000),
-    /** Raw flows and minute buckets are kept this long. */
+    /** Per-connection history is kept this long (minute buckets 7 days; roll-ups cover the rest). */
     retentionDays: z.number().int().min(1).max(3650).default(30),
     /** Hourly roll-ups are kept this long. */
     hourlyRetentionDays: z.number().int().min(1).max(3650).default(365),
