@@ -59,6 +59,8 @@ export function withPreciseMode(o: WithPreciseOptions): Collector {
   return {
     async start() {
       base = await o.polling.start();
+      // start() is called again when polling could not start; the tracer is brought up only once.
+      if (starting) return base;
       starting = bringUp().catch((err: unknown) => {
         pending = { mode: 'polling', notes: notesWith([`precise mode failed: ${String(err)}`]) };
       });

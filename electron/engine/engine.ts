@@ -52,6 +52,7 @@ const MAINTENANCE_EVERY_MS = 60_000;
 /** How long a tick or roll-up waits for a lock another program holds before retrying next tick. */
 const WRITE_BUSY_MS = 250;
 const STATUS_EVERY_MS = 5_000;
+const REPROBE_EVERY_MS = 5_000;
 
 /** The engine: one poll loop writing one transaction per tick, and the API every transport serves. */
 export function createEngine(o: EngineOptions): EngineHandle & { status(): EngineStatus; pidsOf(appPath: string): number[] } {
@@ -87,6 +88,7 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
   let lastLive: LiveSnapshot | null = null;
   let lastMaintenance = -Infinity;
   let lastStatusEmit = -Infinity;
+  let lastReprobe = -Infinity;
 
   const emit = (event: EngineEvent): void => {
     for (const l of listeners) {
@@ -139,11 +141,14 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
   }
 
   function status(): EngineStatus {
+    // The write-ahead log is part of what the database takes on disk.
     let sizeBytes = 0;
-    try {
-      sizeBytes = statSync(o.dbPath).size;
-    } catch {
-      /* in-memory or not yet written */
+    for (const file of [o.dbPath, `${o.dbPath}-wal`]) {
+      try {
+        sizeBytes += statSync(file).size;
+      } catch {
+        /* in-memory, not yet written, or no WAL right now */
+      }
     }
     return {
       version: o.version,
@@ -171,10 +176,19 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
     }
   }
 
+  /** A collector that could not start (e.g. `ss` missing) is probed again, so it recovers without a restart. */
+  async function reprobe(): Promise<void> {
+    if (caps.mode !== 'unsupported' || clock.monotonic() - lastReprobe < REPROBE_EVERY_MS) return;
+    lastReprobe = clock.monotonic();
+    caps = await o.collector.start();
+    if (caps.mode !== 'unsupported') log('info', `collector works again (${caps.mode})`);
+  }
+
   async function tick(): Promise<void> {
     const t0 = clock.monotonic();
     let active = false;
     try {
+      await reprobe();
       const snap = await o.collector.snapshot();
       dropped = snap.dropped;
       const live = o.collector.notes?.();

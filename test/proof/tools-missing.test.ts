@@ -109,10 +109,7 @@ describe('ss', () => {
     }
   });
 
-  // KNOWN BUG (electron/collector/linux.ts, not this suite's to fix): start() is never retried, so the
-  // status keeps saying "unsupported … ss is not usable" and `ss -E` never starts (closed connections
-  // are not counted) until Outflow restarts. Unskip once the collector re-probes ss.
-  it.skip('missing at start, then back: the status says polling again (collector never re-probes ss)', async () => {
+  it('missing at start, then back: the status says polling again (the engine probes the collector again)', async () => {
     const db = join(dir, 'ss-mode.db');
     const bin = toolDir('bin-mode', { stdbuf });
     const s = await startServe({ args: ['--db', db, '--firewall', 'noop', '--quiet'], env: { ...ENV, PATH: bin.path } });
