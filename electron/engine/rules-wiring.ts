@@ -52,7 +52,10 @@ export async function buildRules(w: RulesWiring): Promise<RulesService> {
   }
   const backend = await chooseBackend(w);
   return createRulesService({
-    repo: createRulesRepo(w.db, { backupPath: w.dbPath === ':memory:' ? null : rulesBackupPath(w.dbPath) }),
+    repo: createRulesRepo(w.db, {
+      backupPath: w.dbPath === ':memory:' ? null : rulesBackupPath(w.dbPath),
+      onBackupError: (m) => w.log('error', m),
+    }),
     backend,
     resolver: w.resolver,
     clock: w.clock,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Proto, Rule, RuleAction, RuleTargetKind } from '../../shared/types';
 import { parsePortSpec, parseTarget, validateAppPath, validateNote } from '../../shared/validate-target';
 import { clearRestorePending } from '../recovery';
+import { durably } from '../db';
 
 // The rules table (migration 0001) and its backup file.
 //
@@ -75,7 +76,10 @@ export function rulesBackupPath(dbPath: string): string {
 
 const COLUMNS = 'id, target, kind, proto, port_lo, port_hi, app_path, action, created_at, expires_at, until_restart, enabled, note, hits';
 
-export function createRulesRepo(db: Database, opts: { backupPath?: string | null } = {}): RulesRepo {
+export function createRulesRepo(
+  db: Database,
+  opts: { backupPath?: string | null; onBackupError?: (message: string) => void } = {},
+): RulesRepo {
   const backupPath =
     opts.backupPath !== undefined ? opts.backupPath : db.memory || !db.name || db.name === ':memory:' ? null : rulesBackupPath(db.name);
 
@@ -97,21 +101,20 @@ export function createRulesRepo(db: Database, opts: { backupPath?: string | null
     return r ? fromRow(r) : null;
   };
 
+  // The change is already committed (and synced) when the backup is written: a failed backup is
+  // reported, never turned into "nothing changed".
   const writeBackup = (): void => {
     if (!backupPath) return;
-    writeFileAtomic(backupPath, `${JSON.stringify({ version: 1, savedAt: Date.now(), rules: list() }, null, 1)}\n`);
+    try {
+      writeFileAtomic(backupPath, `${JSON.stringify({ version: 1, savedAt: Date.now(), rules: list() }, null, 1)}\n`);
+    } catch (err) {
+      opts.onBackupError?.(`could not write the rules backup ${backupPath}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   };
 
   /** Runs `fn` in an IMMEDIATE transaction with synchronous=FULL, then rewrites the backup. */
   const durable = <T>(fn: () => T): T => {
-    const previous = db.pragma('synchronous', { simple: true }) as number;
-    db.pragma('synchronous = FULL');
-    let result: T;
-    try {
-      result = db.transaction(fn).immediate();
-    } finally {
-      db.pragma(`synchronous = ${Number.isInteger(previous) ? previous : 1}`);
-    }
+    const result = durably(db, fn);
     writeBackup();
     return result;
   };
