@@ -115,11 +115,12 @@ function moveAside(path: string, at: number): string {
 
 /** Runs `fn` in a transaction whose commit is synced to disk (rules, settings: acknowledged = kept). */
 export function durably<T>(db: Db, fn: () => T): T {
+  const previous = db.pragma('synchronous', { simple: true }) as number;
   db.pragma('synchronous = FULL');
   try {
     return db.transaction(fn).immediate();
   } finally {
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`synchronous = ${Number.isInteger(previous) ? previous : 1}`);
   }
 }
 
