@@ -22,23 +22,8 @@ export interface NewFlow {
   cumIn: number | null;
 }
 
-export interface OpenFlowRow {
-  id: number;
-  appId: number;
-  processId: number | null;
-  uid: number | null;
-  proto: Proto;
-  local: string;
-  lport: number;
-  remoteId: number;
-  rport: number;
-  openedAt: number;
-  bytesOut: number | null;
-  bytesIn: number | null;
-  sockKey: string;
-  cumOut: number | null;
-  cumIn: number | null;
-}
+/** An open flow as the previous run left it: its socket key and last cumulative counters. */
+export type OpenFlowRow = Omit<NewFlow, 'closedAt' | 'sockKey'> & { id: number; sockKey: string };
 
 /** Per-connection rows. Open rows carry the socket key and last cumulative counters. */
 export class FlowsTable {
