@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import si from 'systeminformation';
 import { accessSync, constants, existsSync, readlinkSync } from 'node:fs';
 import type { DoctorCheck } from '../shared/types';
 import type { DoctorProbe } from './ports';
@@ -33,7 +34,7 @@ export function createDoctor(o: DoctorOptions): DoctorProbe {
   };
   return {
     async run() {
-      const checks: DoctorCheck[] = [];
+      const checks: DoctorCheck[] = [await systemCheck()];
       const root = process.getuid?.() === 0;
       checks.push({
         name: 'privileges',
@@ -78,6 +79,16 @@ export function createDoctor(o: DoctorOptions): DoctorProbe {
       return [...checks, ...(o.extra?.() ?? [])];
     },
   };
+}
+
+/** What this machine is, for bug reports (systeminformation reads it once, off the poll path). */
+async function systemCheck(): Promise<DoctorCheck> {
+  try {
+    const os = await si.osInfo();
+    return { name: 'system', ok: true, detail: `${os.distro} ${os.release}, kernel ${os.kernel}, ${os.arch}`.replace(/\s+/g, ' ').trim(), fix: null };
+  } catch (err) {
+    return { name: 'system', ok: false, detail: `could not read the OS description: ${(err as Error).message}`, fix: null };
+  }
 }
 
 function firstLine(s: string): string {
