@@ -133,16 +133,21 @@ export class ConntrackUdp {
 
   constructor(private readonly opts: ConntrackUdpOptions) {}
 
+  /** argv only (the injected runner is execFile-based). */
+  private run(cmd: string, argv: string[]): Promise<string> {
+    return this.opts.exec(cmd, argv);
+  }
+
   /** Whether UDP byte counts can be had here, and if not, what the user can do about it. */
   async check(): Promise<{ ok: true } | { ok: false; reason: string }> {
     try {
-      await this.opts.exec('conntrack', ['--version']);
+      await this.run('conntrack', ['--version']);
     } catch {
       return { ok: false, reason: 'the conntrack tool is not installed (apt-get install conntrack).' };
     }
     let acct: string;
     try {
-      acct = (await this.opts.exec('sysctl', ['-n', 'net.netfilter.nf_conntrack_acct'])).trim();
+      acct = (await this.run('sysctl', ['-n', 'net.netfilter.nf_conntrack_acct'])).trim();
     } catch {
       return { ok: false, reason: 'connection tracking (nf_conntrack) is not loaded.' };
     }
@@ -150,7 +155,7 @@ export class ConntrackUdp {
       return { ok: false, reason: 'conntrack accounting is off (sysctl -w net.netfilter.nf_conntrack_acct=1 turns it on).' };
     }
     try {
-      await this.opts.exec('conntrack', ['-L', '-p', 'udp', '-o', 'extended']);
+      await this.run('conntrack', ['-L', '-p', 'udp', '-o', 'extended']);
     } catch (err) {
       return { ok: false, reason: `conntrack -L failed (it needs root): ${firstLine(err)}` };
     }
@@ -159,7 +164,7 @@ export class ConntrackUdp {
 
   async read(): Promise<ConntrackIndex> {
     try {
-      const text = await this.opts.exec('conntrack', ['-L', '-p', 'udp', '-o', 'extended']);
+      const text = await this.run('conntrack', ['-L', '-p', 'udp', '-o', 'extended']);
       this.lastError = null;
       return new ConntrackIndex(parseConntrack(text));
     } catch (err) {

@@ -77,7 +77,7 @@ interface DerivedFlow {
 
 export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCollector {
   const clock = opts.clock ?? systemClock;
-  const exec = opts.exec ?? defaultExec;
+  const runTool = opts.exec ?? defaultExec;
   const stream = opts.stream ?? (opts.exec ? streamFromExec(opts.exec) : defaultStream);
   const procRoot = opts.procRoot ?? '/proc';
   const uid = process.getuid?.() ?? null;
@@ -128,7 +128,7 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
     async start(): Promise<CollectorCapabilities> {
       // Fail early, with the reason, when ss itself does not work.
       try {
-        await exec('ss', ['-V']);
+        await runTool('ss', ['-V']);
       } catch (err) {
         return {
           mode: 'unsupported',
@@ -160,7 +160,7 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
       }
       let udpBytes = false;
       if (opts.conntrack) {
-        conntrack = new ConntrackUdp({ exec });
+        conntrack = new ConntrackUdp({ exec: runTool });
         const ready = await conntrack.check();
         udpBytes = ready.ok;
         if (!ready.ok) {

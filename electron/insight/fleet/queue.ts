@@ -31,11 +31,7 @@ export class FleetQueue {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS queue (id INTEGER PRIMARY KEY AUTOINCREMENT, sink TEXT NOT NULL, body TEXT NOT NULL) STRICT;
-      CREATE INDEX IF NOT EXISTS queue_sink ON queue (sink, id);
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-    `);
+    this.db.exec(QUEUE_SCHEMA);
     this.stmt = {
       insert: this.db.prepare('INSERT INTO queue (sink, body) VALUES (?, ?)'),
       count: this.db.prepare('SELECT count(*) AS n FROM queue WHERE sink = ?'),
@@ -112,3 +108,9 @@ export class FleetQueue {
     this.db.close();
   }
 }
+
+const QUEUE_SCHEMA = `
+      CREATE TABLE IF NOT EXISTS queue (id INTEGER PRIMARY KEY AUTOINCREMENT, sink TEXT NOT NULL, body TEXT NOT NULL) STRICT;
+      CREATE INDEX IF NOT EXISTS queue_sink ON queue (sink, id);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    `;

@@ -7,7 +7,11 @@ export const initial: Migration = {
   version: 1,
   name: 'initial',
   up: (db) => {
-    db.exec(`
+    db.exec(INITIAL_SQL);
+  },
+};
+
+const INITIAL_SQL = `
       CREATE TABLE apps (
         id INTEGER PRIMARY KEY,
         path TEXT NOT NULL UNIQUE,
@@ -148,6 +152,4 @@ export const initial: Migration = {
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
       ) STRICT;
-    `);
-  },
-};
+    `;

@@ -15,7 +15,23 @@ export const rollups: Migration = {
   version: 2,
   name: 'rollups',
   up: (db) => {
-    db.exec(`
+    db.exec(ROLLUPS_SQL);
+    // Whole days whose hours are all rolled up.
+    const rolled = db.prepare("SELECT value FROM settings WHERE key = '_rolled_until'").get() as { value: string } | undefined;
+    const until = Math.floor(Number(rolled?.value ?? 0) / 86_400_000) * 86_400_000;
+    if (until > 0) {
+      db.prepare(
+        `INSERT INTO traffic_day (day, app_id, remote_id, rport, proto, bytes_out, bytes_in, flows)
+         SELECT (hour / 86400000) * 86400000, app_id, remote_id, rport, proto, SUM(bytes_out), SUM(bytes_in), SUM(flows)
+           FROM traffic_hour WHERE hour < ?
+          GROUP BY hour / 86400000, app_id, remote_id, rport, proto`,
+      ).run(until);
+      db.prepare("INSERT INTO settings (key, value) VALUES ('_days_rolled_until', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(until));
+    }
+  },
+};
+
+const ROLLUPS_SQL = `
       DROP INDEX IF EXISTS traffic_minute_app;
 
       CREATE TABLE traffic_day (
@@ -47,18 +63,4 @@ export const rollups: Migration = {
              SUM(CASE WHEN r.scope = 'internet' THEN t.bytes_out ELSE 0 END)
         FROM traffic_hour t JOIN remotes r ON r.id = t.remote_id
        GROUP BY t.hour, t.app_id, r.scope = 'loopback';
-    `);
-    // Whole days whose hours are all rolled up.
-    const rolled = db.prepare("SELECT value FROM settings WHERE key = '_rolled_until'").get() as { value: string } | undefined;
-    const until = Math.floor(Number(rolled?.value ?? 0) / 86_400_000) * 86_400_000;
-    if (until > 0) {
-      db.prepare(
-        `INSERT INTO traffic_day (day, app_id, remote_id, rport, proto, bytes_out, bytes_in, flows)
-         SELECT (hour / 86400000) * 86400000, app_id, remote_id, rport, proto, SUM(bytes_out), SUM(bytes_in), SUM(flows)
-           FROM traffic_hour WHERE hour < ?
-          GROUP BY hour / 86400000, app_id, remote_id, rport, proto`,
-      ).run(until);
-      db.prepare("INSERT INTO settings (key, value) VALUES ('_days_rolled_until', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(until));
-    }
-  },
-};
+    `;
