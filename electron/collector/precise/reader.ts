@@ -60,17 +60,7 @@ export class PreciseReader {
   /** Processes already looked up since the last drain (one /proc read each, not one per row). */
   private readonly looked = new Set<string>();
   private readonly ledger: GenerationLedger;
-  private readonly counts: PreciseCounters = {
-    lostEvents: 0,
-    droppedBytes: 0,
-    mapOverflows: 0,
-    droppedRows: 0,
-    parseErrors: 0,
-    anomalies: 0,
-    ticks: 0,
-    lastTickAt: null,
-    identityEvictions: 0,
-  };
+  private readonly counts: PreciseCounters = emptyCounters();
   private stderrPartial = '';
   private stderrKept = '';
   /** Called when BEGIN's record arrives: the probes are attached. */
@@ -243,4 +233,9 @@ export class PreciseReader {
     if (k.dir === 'out') row.bytesOut += bytes;
     else row.bytesIn += bytes;
   }
+}
+
+/** All counters at zero (a reader that has not seen any output yet). */
+export function emptyCounters(): PreciseCounters {
+  return { lostEvents: 0, droppedBytes: 0, mapOverflows: 0, droppedRows: 0, parseErrors: 0, anomalies: 0, ticks: 0, lastTickAt: null, identityEvictions: 0 };
 }

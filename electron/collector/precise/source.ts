@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import type { PreciseDelta } from '../../engine/ports';
 import { ProcessRegistry } from './identity';
 import { buildPreciseProgram } from './program';
-import { PreciseReader, type PreciseCounters, type PreciseRow } from './reader';
+import { emptyCounters, PreciseReader, type PreciseCounters, type PreciseRow } from './reader';
 import { bpftraceEnv, clockTicksPerSecond, DEFAULT_MAP_KEYS, DEFAULT_RING_PAGES, ensureTracefs } from './system';
 
 export type { PreciseCounters, PreciseRow } from './reader';
@@ -87,17 +87,7 @@ export function createPreciseSource(opts: PreciseSourceOptions = {}): PreciseSou
 
   const drainRows = (): PreciseRow[] => reader?.drain() ?? [];
   const counters = (): PreciseCounters =>
-    reader?.counters() ?? {
-      lostEvents: 0,
-      droppedBytes: 0,
-      mapOverflows: 0,
-      droppedRows: 0,
-      parseErrors: 0,
-      anomalies: 0,
-      ticks: 0,
-      lastTickAt: null,
-      identityEvictions: 0,
-    };
+    reader?.counters() ?? emptyCounters();
 
   async function start(): Promise<void> {
     if (started) throw new Error('precise source already started');

@@ -21,6 +21,7 @@ export function unattributedName(uid: number | null): string {
 
 export class AppsTable {
   private readonly byPath = new Map<string, AppRow>();
+  private readonly byIdMap = new Map<number, AppRow>();
   private readonly insert;
   private readonly touch;
   private readonly setHash;
@@ -33,7 +34,7 @@ export class AppsTable {
     this.touch = db.prepare('UPDATE apps SET last_seen = ? WHERE id = ? AND last_seen < ?');
     this.setHash = db.prepare('UPDATE apps SET sha256 = ? WHERE id = ?');
     this.all = db.prepare('SELECT id, path, name, attributed, sha256, first_seen, last_seen FROM apps');
-    for (const r of this.all.all() as RawApp[]) this.byPath.set(r.path, fromRaw(r));
+    for (const r of this.all.all() as RawApp[]) this.remember(fromRaw(r));
   }
 
   get(path: string): AppRow | undefined {
@@ -41,8 +42,12 @@ export class AppsTable {
   }
 
   byId(id: number): AppRow | undefined {
-    for (const a of this.byPath.values()) if (a.id === id) return a;
-    return undefined;
+    return this.byIdMap.get(id);
+  }
+
+  private remember(app: AppRow): void {
+    this.byPath.set(app.path, app);
+    this.byIdMap.set(app.id, app);
   }
 
   list(): AppRow[] {
@@ -61,7 +66,7 @@ export class AppsTable {
     }
     const { id } = this.insert.get(path, name, attributed ? 1 : 0, now, now) as { id: number };
     const app: AppRow = { id, path, name, attributed, sha256: null, firstSeen: now, lastSeen: now };
-    this.byPath.set(path, app);
+    this.remember(app);
     return { app, created: true };
   }
 
