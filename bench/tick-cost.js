@@ -227,63 +227,86 @@ async function main() {
   } catch (err) {
     throw new Error(`build first: npx tsc -p tsconfig.node.json (${err.message})`);
   }
-  // Tick cost compares listings: the quiet-machine shortcut (no ss when no packet moved) is off here.
+  // Tick cost compares listings: the quiet-machine shortcut (no listing when no packet moved) is off
+  // here. Two collectors: forking ss each tick (the fallback without the addon, and the previous
+  // build) and sock_diag through the addon (as shipped).
+  const viaSs = mod.createLinuxCollector({ quietSkip: false, sockdiag: false });
   const collector = mod.createLinuxCollector({ quietSkip: false });
   const caps = await collector.start();
-  console.log(`collector: mode=${caps.mode} seesClosedSockets=${caps.seesClosedSockets}`);
+  await viaSs.start();
+  console.log(`collector: mode=${caps.mode} seesClosedSockets=${caps.seesClosedSockets} listing=${collector.stats().listing}${collector.stats().listingNote ? ` (${collector.stats().listingNote})` : ''}`);
   const results = { levels: [], cpu: null, rss: null, machine: { cores: require('node:os').cpus().length, ss: execFileSync('ss', ['-V'], { encoding: 'utf8' }).trim() } };
 
-  console.log('\nconnections  listed  | wall ms: ss -tinH  snapshot  ratio | CPU ms: ss -tinH  snapshot  ratio | holders');
+  console.log('\nconnections  listed  | wall ms: ss -tinH  tick(ss)  ratio  tick(sock_diag)  ratio | CPU ms: ss -tinH  tick(ss)  ratio  tick(sock_diag)  ratio | holders');
   for (const n of opts.levels) {
     const held = await holdConnections(n);
     try {
       // Warm-up: the first snapshot resolves every new socket's owner (the /proc walk).
       const first = (await timed(() => collector.snapshot())).wall;
+      await viaSs.snapshot();
       for (let i = 0; i < 3; i++) {
         await rawSs();
+        await viaSs.snapshot();
         await collector.snapshot();
       }
       const ss = [];
+      const snapSs = [];
       const snap = [];
       let listed = 0;
       for (let i = 0; i < opts.runs; i++) {
         ss.push(await timed(rawSs));
+        snapSs.push(await timed(() => viaSs.snapshot()));
         snap.push(await timed(async () => (listed = (await collector.snapshot()).sockets.length)));
       }
+      const wall = (xs) => median(xs.map((x) => x.wall));
+      const cpu = (xs) => mean(xs.map((x) => x.cpu));
       const row = {
         connections: n,
         sockets: listed,
-        rawSsMs: median(ss.map((x) => x.wall)),
-        snapshotMs: median(snap.map((x) => x.wall)),
-        ratio: median(snap.map((x) => x.wall)) / median(ss.map((x) => x.wall)),
+        rawSsMs: wall(ss),
+        // The ss path: the tick as it was, and as it runs without the addon.
+        ssTickMs: wall(snapSs),
+        ssRatio: wall(snapSs) / wall(ss),
+        // As shipped.
+        snapshotMs: wall(snap),
+        ratio: wall(snap) / wall(ss),
         // Means: child CPU comes in clock ticks (10 ms), so per-call values only average out.
-        rawSsCpuMs: mean(ss.map((x) => x.cpu)),
-        snapshotCpuMs: mean(snap.map((x) => x.cpu)),
-        cpuRatio: mean(snap.map((x) => x.cpu)) / mean(ss.map((x) => x.cpu)),
+        rawSsCpuMs: cpu(ss),
+        ssTickCpuMs: cpu(snapSs),
+        ssCpuRatio: cpu(snapSs) / cpu(ss),
+        snapshotCpuMs: cpu(snap),
+        cpuRatio: cpu(snap) / cpu(ss),
         firstSnapshotMs: first,
         walks: collector.stats().inodeWalks,
       };
       results.levels.push(row);
       const f = (v, w) => v.toFixed(1).padStart(w);
+      const r = (v, w) => v.toFixed(2).padStart(w);
       console.log(
-        `${String(n).padStart(11)}  ${String(listed).padStart(6)}  | ${f(row.rawSsMs, 16)}  ${f(row.snapshotMs, 8)}  ${row.ratio.toFixed(2).padStart(5)} | ${f(row.rawSsCpuMs, 15)}  ${f(row.snapshotCpuMs, 8)}  ${row.cpuRatio.toFixed(2).padStart(5)} | ${held.note}; first snapshot ${first.toFixed(0)} ms`,
+        `${String(n).padStart(11)}  ${String(listed).padStart(6)}  | ${f(row.rawSsMs, 16)}  ${f(row.ssTickMs, 8)}  ${r(row.ssRatio, 5)}  ${f(row.snapshotMs, 15)}  ${r(row.ratio, 5)} | ${f(row.rawSsCpuMs, 15)}  ${f(row.ssTickCpuMs, 8)}  ${r(row.ssCpuRatio, 5)}  ${f(row.snapshotCpuMs, 15)}  ${r(row.cpuRatio, 5)} | ${held.note}; first snapshot ${first.toFixed(0)} ms`,
       );
     } finally {
       held.release();
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+  await viaSs.stop();
 
-  // CPU at 1 Hz in steady state: listing every tick, then as shipped (no ss while no packet moves;
-  // the held connections are idle, as most of a workstation's are).
+  // Collector CPU at 1 Hz in steady state (the whole engine: bench/engine-cpu.js): listing every
+  // tick and as shipped (no listing while no packet moves; the held connections are idle, as most
+  // of a workstation's are), each by forking ss and through sock_diag.
   const seconds = opts.quick ? 10 : 60;
   const held = await holdConnections(opts.cpuConnections);
+  results.cpuVariants = [];
   try {
-    for (const [label, c] of [
-      ['listing every tick', collector],
-      ['as shipped (quiet ticks skip ss)', mod.createLinuxCollector()],
+    for (const [label, options] of [
+      ['ss, listing every tick', { quietSkip: false, sockdiag: false }],
+      ['ss, quiet ticks skip the listing', { sockdiag: false }],
+      ['sock_diag, listing every tick', { quietSkip: false }],
+      ['sock_diag, quiet ticks skip the listing (as shipped)', {}],
     ]) {
-      if (c !== collector) await c.start();
+      const c = mod.createLinuxCollector(options);
+      await c.start();
       await c.snapshot();
       await c.snapshot();
       const evPid = eventsChildPid();
@@ -298,11 +321,12 @@ async function main() {
       }
       const wall = (performance.now() - t0) / 1000;
       const cpu = selfCpuSeconds() - cpu0 + (evPid ? pidCpuSeconds(evPid) - ev0 : 0);
-      const entry = { seconds: wall, sockets: listed, percentOfCore: (cpu / wall) * 100, cpuSeconds: cpu, quietTicks: c.stats().quietTicks };
-      if (c === collector) results.cpu = entry;
-      else results.cpuShipped = entry;
+      const entry = { label, seconds: wall, sockets: listed, percentOfCore: (cpu / wall) * 100, cpuSeconds: cpu, quietTicks: c.stats().quietTicks, listing: c.stats().listing };
+      results.cpuVariants.push(entry);
+      if (label.startsWith('sock_diag, listing every')) results.cpu = entry;
+      if (label.endsWith('(as shipped)')) results.cpuShipped = entry;
       console.log(`\nCPU at 1 Hz, ${label}, ${listed} sockets listed, ${wall.toFixed(0)} s: ${entry.percentOfCore.toFixed(3)} % of one core (${(cpu * 1000).toFixed(0)} ms CPU incl. ss children and ss -E; ${entry.quietTicks} quiet ticks)`);
-      if (c !== collector) await c.stop();
+      await c.stop();
     }
   } finally {
     held.release();

@@ -252,7 +252,7 @@ const alerts = Array.from({ length: 24 }, (_, i) => {
 });
 
 let settings = {
-  pollMs: 1000, idlePollMs: 5000, retentionDays: 30, hourlyRetentionDays: 365, includeLoopback: false, costPerGb: 0.09, currency: 'USD',
+  pollMs: 1000, idlePollMs: 5000, retentionDays: 3, hourlyRetentionDays: 90, dailyRetentionDays: 730, includeLoopback: false, costPerGb: 0.09, currency: 'USD',
   notifyNewApp: true, notifyNewDestination: true, notifySpike: true, notifyBlocked: true, notifyChangedBinary: true, notifyEnforcementLost: true,
   learningMinutes: 60, spikeMb: 100, spikeMinutes: 5, spikeFactor: 10, coalesceMinutes: 10, maxNotificationsPerMinute: 5,
   quietStart: '22:00', quietEnd: '07:00', mutedAppIds: [4], closeToTray: true, startAtLogin: false,

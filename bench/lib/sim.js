@@ -22,16 +22,21 @@ function openTracker(dbPath) {
 
 /**
  * Simulates `hours` of the workstation from `start`, ticking every `tickMs`.
- * `retention` = { retentionDays, hourlyRetentionDays } as in settings (defaults 30 / 365).
+ * `retention` = { retentionDays, hourlyRetentionDays, dailyRetentionDays } as in settings (default:
+ * the settings' defaults).
  */
 function simulate(o) {
   const { rollUpHours, pruneBatch, reclaimSpace } = dist('electron/store/queries/retention');
+  const { defaultSettings } = dist('electron/shared/settings');
   const { db, tracker } = o.opened ?? openTracker(o.dbPath);
   const ws = o.workstation ?? createWorkstation({ seed: o.seed ?? 7, start: o.start, live: o.live, newPerMinute: o.newPerMinute });
   const tickMs = o.tickMs ?? 5000;
   const end = o.start + o.hours * 3_600_000;
-  const retentionDays = o.retention?.retentionDays ?? 30;
-  const hourlyRetentionDays = o.retention?.hourlyRetentionDays ?? 365;
+  const keep = {
+    retentionDays: o.retention?.retentionDays ?? defaultSettings.retentionDays,
+    hourlyRetentionDays: o.retention?.hourlyRetentionDays ?? defaultSettings.hourlyRetentionDays,
+    dailyRetentionDays: o.retention?.dailyRetentionDays ?? defaultSettings.dailyRetentionDays,
+  };
   let samples = 0;
   let ticks = 0;
   let lastMaintenance = -Infinity;
@@ -44,8 +49,8 @@ function simulate(o) {
     if (at - lastMaintenance >= 60_000) {
       lastMaintenance = at;
       rollUpHours(db, at);
-      const r = pruneBatch(db, at, retentionDays, hourlyRetentionDays);
-      if (r.flows + r.minutes + r.hours + r.alerts > 0) reclaimSpace(db);
+      const r = pruneBatch(db, at, keep);
+      if (r.flows + r.minutes + r.hours + r.days + r.alerts > 0) reclaimSpace(db);
     }
     if (o.onProgress && ticks % 720 === 0) o.onProgress(at, ws);
   }

@@ -1,13 +1,14 @@
 // The Linux collector: one `ss` listing per tick (tcp_info byte counters, inode, cookie), socket →
 // process by inode only for sockets never seen before, destroyed sockets from a long-lived `ss -E`,
 // machine totals from /proc/net/dev.
-import { readFileSync } from 'node:fs';
-import type { ClosedSocket, Clock, Collector, CollectorCapabilities, Snapshot, SocketSample } from '../engine/ports';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import type { ClosedSocket, Clock, Collector, CollectorCapabilities, InterfaceTotals, Snapshot, SocketSample } from '../engine/ports';
 import { systemClock } from '../engine/ports';
 import { ConntrackUdp, type ConntrackIndex } from './conntrack';
 import { defaultExec, defaultStream, streamFromExec, type ExecFn, type StreamFn } from './linux-exec';
 import { MachineTotals } from './machine-totals';
 import { SsStreamParser, type SsSocket } from './parse/ss';
+import { loadSockDiag, type SockDiag } from './sockdiag';
 import { SocketOwners, type OwnerEntry } from './socket-owners';
 import { SsEvents, type SsEventsStatus } from './ss-events';
 
@@ -25,6 +26,11 @@ export interface LinuxCollectorOptions {
   conntrack?: boolean;
   /** Reuse the last listing when no interface counted a packet since (default: on with the real ss). */
   quietSkip?: boolean;
+  /**
+   * List sockets through the sock_diag addon instead of forking ss (default: on when the addon is
+   * built and no `exec`/`stream` is injected; OUTFLOW_SOCKDIAG=0 turns it off).
+   */
+  sockdiag?: boolean;
   /** Set false to run without the `ss -E` child (closed sockets then go unseen). Its child runs in our own netns. */
   events?: boolean;
   /** Bound on destroyed sockets buffered between two snapshots. */
@@ -45,6 +51,9 @@ export interface LinuxCollectorStats {
   rejectedLines: number;
   /** Ticks answered without running ss because no packet moved. */
   quietTicks: number;
+  /** Where listings come from, and why not from the kernel directly when they are not. */
+  listing: 'sock_diag' | 'ss';
+  listingNote: string | null;
   events: SsEventsStatus | null;
 }
 
@@ -93,13 +102,21 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
   let lastTickMs = 0;
   // A quiet machine needs no `ss` (forking it is most of an idle tick's cost): when no interface
   // counted a packet since the last listing, no socket's counters or state can have changed.
-  let lastDev: string | null = null;
+  const netDev = new NetDevReader();
+  let lastDev: Buffer | null = null;
+  let machine: InterfaceTotals | null = null;
   let lastListing: { sockets: SocketSample[]; at: number } | null = null;
   let quietTicks = 0;
   // Only with the real ss: an injected listing (tests) changes without packets.
   const skipWhenQuiet = opts.quietSkip ?? (opts.exec === undefined && opts.stream === undefined);
   let lastSsMs = 0;
   let liveSockets = 0;
+  // Forking ss costs ~1.3 ms of this process's CPU per tick plus ss's own run; sock_diag is one
+  // syscall round per family and protocol.
+  const injected = opts.exec !== undefined || opts.stream !== undefined;
+  const loaded = opts.sockdiag === false ? { diag: null, reason: 'turned off' } : injected ? { diag: null, reason: 'ss is injected' } : loadSockDiag();
+  let diag: SockDiag | null = loaded.diag;
+  let listingNote = loaded.reason;
 
   const notes = (): string[] => {
     const out = [...staticNotes];
@@ -118,6 +135,21 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
 
   /** Reads one listing, calling `onSocket` while ss is still writing. */
   const listSockets = async (args: string[], onSocket: (s: SsSocket) => void): Promise<void> => {
+    if (diag) {
+      let listed: SsSocket[] | null = null;
+      try {
+        listed = diag.list({ tcp: true, udp: true, all: args === SS_ARGS_ALL }, known);
+      } catch (err) {
+        // Never seen; but a failing addon must not stop the listings: ss takes over for good.
+        diag = null;
+        listingNote = `sock_diag failed (${(err as Error).message}); listing with ss`;
+      }
+      if (listed) {
+        rejectedLines = 0;
+        for (const s of listed) onSocket(s);
+        return;
+      }
+    }
     const parser = new SsStreamParser(onSocket, { known });
     await stream('ss', args, (chunk) => parser.push(chunk));
     parser.end();
@@ -126,23 +158,23 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
 
   return {
     async start(): Promise<CollectorCapabilities> {
-      // Fail early, with the reason, when ss itself does not work.
+      // Fail early, with the reason, when ss itself does not work. With sock_diag the listings do
+      // not need it; only the destroyed-socket events (`ss -E`) do.
+      let ssProblem: string | null = null;
       try {
         await runTool('ss', ['-V']);
       } catch (err) {
-        return {
-          mode: 'unsupported',
-          platform: 'linux',
-          notes: [`ss (iproute2) is not usable: ${(err as Error).message}. Install iproute2.`],
-          seesClosedSockets: false,
-          udpBytes: false,
-        };
+        ssProblem = `ss (iproute2) is not usable: ${(err as Error).message}`;
+        if (!diag) {
+          return { mode: 'unsupported', platform: 'linux', notes: [`${ssProblem}. Install iproute2.`], seesClosedSockets: false, udpBytes: false };
+        }
+        staticNotes.push(`${ssProblem}: sockets are listed, but connections that close between two polls are not counted. Install iproute2.`);
       }
       if (!privileged) {
         staticNotes.push('Not running as root: connections of other users’ processes are shown by user only, without their program.');
       }
       let seesClosedSockets = false;
-      if (opts.events !== false) {
+      if (opts.events !== false && ssProblem === null) {
         events = new SsEvents({ clock, maxPending: opts.maxPendingClosed });
         const status = await events.start();
         seesClosedSockets = status.verified;
@@ -155,7 +187,7 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
         } else if (!status.lineBuffered) {
           staticNotes.push('stdbuf (coreutils) is missing: closed connections are reported late, in batches.');
         }
-      } else {
+      } else if (opts.events === false) {
         staticNotes.push('Closed-socket events are turned off: bytes sent after the last poll are not counted.');
       }
       let udpBytes = false;
@@ -182,13 +214,19 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
         const at = clock.now();
         // Yield once even on the quiet path, so a tick is never synchronous (callers rely on `busy`).
         await null;
-        const dev = skipWhenQuiet ? readNetDev() : null;
-        if (dev !== null && dev === lastDev && lastListing && (events?.pendingCount ?? 0) === 0 && at - lastListing.at < QUIET_RELIST_MS) {
+        // Read once a tick: the quiet check and the machine totals both use it, and the totals are
+        // parsed only when a counter moved.
+        const dev = netDev.read();
+        const unchanged = dev !== null && lastDev !== null && dev.equals(lastDev);
+        if (!unchanged) {
+          machine = totals.read(dev === null ? null : dev.toString('latin1'));
+          lastDev = dev === null ? null : Buffer.from(dev);
+        }
+        if (skipWhenQuiet && unchanged && lastListing && (events?.pendingCount ?? 0) === 0 && at - lastListing.at < QUIET_RELIST_MS) {
           quietTicks++;
           lastTickMs = clock.monotonic() - t0;
-          return { at, sockets: lastListing.sockets, closed: [], precise: null, machine: totals.read(), dropped: events?.dropped ?? 0 };
+          return { at, sockets: lastListing.sockets, closed: [], precise: null, machine, dropped: events?.dropped ?? 0 };
         }
-        lastDev = dev;
         // Conntrack first, so unconnected UDP sockets can be expanded while the listing streams in.
         const udp = conntrack ? await conntrack.read() : null;
         owners.beginTick();
@@ -243,7 +281,7 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
         for (const id of closedIds) owners.forget(id);
         liveSockets = sockets.length;
         lastListing = { sockets, at };
-        const snapshot: Snapshot = { at, sockets, closed, precise: null, machine: totals.read(), dropped: events?.dropped ?? 0 };
+        const snapshot: Snapshot = { at, sockets, closed, precise: null, machine, dropped: events?.dropped ?? 0 };
         lastTickMs = clock.monotonic() - t0;
         return snapshot;
       } finally {
@@ -253,6 +291,7 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
 
     async stop(): Promise<void> {
       started = false;
+      netDev.close();
       await events?.stop();
       events = null;
     },
@@ -270,6 +309,8 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
         fdsRead: owners.walker.fdsRead,
         rejectedLines,
         quietTicks,
+        listing: diag ? 'sock_diag' : 'ss',
+        listingNote,
         events: events ? { ...events.status } : null,
       };
     },
@@ -279,11 +320,32 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
 /** Even on a quiet machine, list again this often (UDP sockets close without a packet). */
 const QUIET_RELIST_MS = 10_000;
 
-function readNetDev(): string | null {
-  try {
-    return readFileSync('/proc/net/dev', 'utf8');
-  } catch {
-    return null;
+/**
+ * /proc/net/dev, read through one descriptor kept open (a procfs file regenerates on every read from
+ * offset 0): a tick costs one pread instead of open, fstat, read and close.
+ */
+class NetDevReader {
+  private fd: number | null = null;
+  private buf = Buffer.alloc(8192);
+
+  /** The file's bytes (a view valid until the next read), or null when it cannot be read. */
+  read(): Buffer | null {
+    try {
+      this.fd ??= openSync('/proc/net/dev', 'r');
+      for (;;) {
+        const n = readSync(this.fd, this.buf, 0, this.buf.length, 0);
+        if (n < this.buf.length) return this.buf.subarray(0, n);
+        this.buf = Buffer.alloc(this.buf.length * 2);
+      }
+    } catch {
+      this.close();
+      return null;
+    }
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }
 

@@ -45,10 +45,13 @@ export class MachineTotals {
     private readonly sysClassNet = '/sys/class/net',
   ) {}
 
-  read(): InterfaceTotals | null {
+  /** `text`: /proc/net/dev as the caller already read it this tick (null when it could not be read). */
+  read(text?: string | null): InterfaceTotals | null {
     let counters: InterfaceCounters[];
     try {
-      counters = parseNetDev(readFileSync(this.netDevPath, 'utf8'));
+      const content = text === undefined ? readFileSync(this.netDevPath, 'utf8') : text;
+      if (content === null) return this.total;
+      counters = parseNetDev(content);
     } catch {
       return this.total;
     }

@@ -182,14 +182,17 @@ export async function runDesktop(o: DesktopOptions): Promise<DesktopRuntime | nu
       log('warn', `start at login not updated: ${String(err)}`);
     }
   };
-  const unsubscribe = engine.subscribe((event) => {
-    if (event.type === 'alert') notifier.notify(event.data);
-    if (event.type === 'settings') {
-      const before = settings;
-      settings = event.data;
-      if (before.startAtLogin !== settings.startAtLogin) applyLogin(settings.startAtLogin);
-    }
-  });
+  const unsubscribe = engine.subscribe(
+    (event) => {
+      if (event.type === 'alert') notifier.notify(event.data);
+      if (event.type === 'settings') {
+        const before = settings;
+        settings = event.data;
+        if (before.startAtLogin !== settings.startAtLogin) applyLogin(settings.startAtLogin);
+      }
+    },
+    (type) => type === 'alert' || type === 'settings',
+  );
   try {
     settings = await engine.call('settings.get', {});
   } catch (err) {

@@ -104,9 +104,12 @@ export async function createDefaultEngine(o: DefaultEngineOptions): Promise<Engi
       onStopped: () => lock?.release(),
     });
     if (fleet) {
-      engineRef.subscribe((e) => {
-        if (e.type === 'settings') fleet.configure(e.data.fleet);
-      });
+      engineRef.subscribe(
+        (e) => {
+          if (e.type === 'settings') fleet.configure(e.data.fleet);
+        },
+        (type) => type === 'settings',
+      );
       fleet.start();
     }
     return engineRef;

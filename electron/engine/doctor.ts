@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, readlinkSync } from 'node:fs';
 import type { DoctorCheck } from '../shared/types';
 import type { DoctorProbe } from './ports';
 import { probePrecise } from '../collector/precise/probe';
+import { loadSockDiag } from '../collector/sockdiag';
 
 // `outflow doctor`: what works on this machine, each line with the fix. Probes run the real tools
 // (argv only) and read the real files; nothing is assumed from the platform name alone.
@@ -45,6 +46,7 @@ export function createDoctor(o: DoctorOptions): DoctorProbe {
       checks.push(databaseCheck(o.dbPath));
       if (platform === 'linux') {
         checks.push(await tool('ss', 'ss', ['-V'], 'apt-get install iproute2'));
+        checks.push(sockDiagCheck());
         checks.push(procCheck(root));
         checks.push(await tool('nft', 'nft', ['--version'], 'apt-get install nftables (blocking on Linux)'));
         checks.push(await tool('conntrack', 'conntrack', ['--version'], 'apt-get install conntrack (UDP byte counts)'));
@@ -118,4 +120,12 @@ function procCheck(root: boolean): DoctorCheck {
       fix: 'run as root (or grant CAP_SYS_PTRACE) to attribute every process',
     };
   }
+}
+
+/** Whether socket listings come straight from the kernel or from forking ss each tick (more CPU). */
+function sockDiagCheck(): DoctorCheck {
+  const { diag, reason } = loadSockDiag();
+  return diag
+    ? { name: 'sock_diag', ok: true, detail: 'socket listings come straight from the kernel (no ss fork per tick)', fix: null }
+    : { name: 'sock_diag', ok: false, detail: `listing sockets with ss each tick: ${reason}`, fix: 'npm run build (needs python3, make and a C compiler)' };
 }

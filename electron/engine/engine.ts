@@ -62,7 +62,7 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
   const startedAt = clock.now();
   const wallAtStart = startedAt;
   const monoAtStart = clock.monotonic();
-  const listeners = new Set<(e: EngineEvent) => void>();
+  const listeners = new Map<(e: EngineEvent) => void, ((type: EngineEvent['type']) => boolean) | null>();
   let settings: Settings = loadSettings(db, (m) => log('warn', m));
   const cadence = new Cadence(settings.pollMs, settings.idlePollMs);
 
@@ -85,13 +85,17 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
   let dropped = 0;
   let prevMachine: { at: number; totals: InterfaceTotals } | null = null;
   let machineRates: MachineRates | null = null;
+  // The live view is built when someone reads it (an open window, a `live.snapshot` call), not every
+  // tick: with no window open it was a third of an idle engine's JavaScript time.
+  let liveTick: { at: number; seq: number } | null = null;
   let lastLive: LiveSnapshot | null = null;
   let lastMaintenance = -Infinity;
   let lastStatusEmit = -Infinity;
   let lastReprobe = -Infinity;
 
   const emit = (event: EngineEvent): void => {
-    for (const l of listeners) {
+    for (const [l, wants] of listeners) {
+      if (wants && !wants(event.type)) continue;
       try {
         l(event);
       } catch (err) {
@@ -207,17 +211,9 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
       lastTickAt = snap.at;
       if (lastError !== null) log('info', `collector recovered after: ${lastError}`);
       lastError = null;
-      lastLive = buildLiveSnapshot({
-        at: snap.at,
-        seq: ++seq,
-        mode: caps.mode,
-        intervalMs: cadence.current(),
-        paused,
-        open: tracker.open.values(),
-        machine: machineRates,
-        match: o.rules.match,
-      });
-      if (listeners.size > 0) emit({ type: 'live', data: lastLive });
+      liveTick = { at: snap.at, seq: ++seq };
+      lastLive = null;
+      if (wanted('live')) emit({ type: 'live', data: currentLive()! });
     } catch (err) {
       const message = (err as Error).message;
       // Once per distinct failure, not once per tick (a missing `ss` fails every 250 ms).
@@ -226,11 +222,32 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
     }
     lastTickMs = clock.monotonic() - t0;
     maintain();
-    if (clock.monotonic() - lastStatusEmit >= STATUS_EVERY_MS && listeners.size > 0) {
+    if (clock.monotonic() - lastStatusEmit >= STATUS_EVERY_MS && wanted('status')) {
       lastStatusEmit = clock.monotonic();
       emit({ type: 'status', data: status() });
     }
     schedule(cadence.next(active));
+  }
+
+  function wanted(type: EngineEvent['type']): boolean {
+    for (const wants of listeners.values()) if (!wants || wants(type)) return true;
+    return false;
+  }
+
+  /** The live view as of the last tick, built on first use. */
+  function currentLive(): LiveSnapshot | null {
+    if (!liveTick) return null;
+    lastLive ??= buildLiveSnapshot({
+      at: liveTick.at,
+      seq: liveTick.seq,
+      mode: caps.mode,
+      intervalMs: cadence.current(),
+      paused,
+      open: tracker.open.values(),
+      machine: machineRates,
+      match: o.rules.match,
+    });
+    return lastLive;
   }
 
   function recordMachine(at: number, totals: InterfaceTotals | null): void {
@@ -253,8 +270,8 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
       const now = trustedNow();
       withBusyTimeout(db, WRITE_BUSY_MS, () => {
         rollUpHours(db, now);
-        const r = pruneBatch(db, now, settings.retentionDays, settings.hourlyRetentionDays);
-        if (r.flows + r.minutes + r.hours + r.alerts > 0) reclaimSpace(db);
+        const r = pruneBatch(db, now, settings);
+        if (r.flows + r.minutes + r.hours + r.days + r.alerts > 0) reclaimSpace(db);
       });
     } catch (err) {
       log('warn', `maintenance failed: ${(err as Error).message}`);
@@ -288,7 +305,7 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
     const machineToday = machineSince(db, day.getTime(), now + 60_000);
     let rateOut = 0;
     let rateIn = 0;
-    for (const a of lastLive?.apps ?? []) {
+    for (const a of currentLive()?.apps ?? []) {
       if (a.flows.every((f) => f.scope === 'loopback')) continue;
       rateOut += a.rateOut;
       rateIn += a.rateIn;
@@ -323,7 +340,7 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
   const handlers: ApiHandlers = {
     'status.get': () => status(),
     'live.snapshot': () =>
-      lastLive ?? {
+      currentLive() ?? {
         at: clock.now(),
         seq,
         mode: caps.mode,
@@ -334,6 +351,7 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
       },
     'live.setPaused': ({ paused: p }) => {
       paused = p;
+      lastLive = null;
       emit({ type: 'status', data: status() });
       return { paused };
     },
@@ -399,8 +417,8 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
         throw err;
       }
     },
-    subscribe(listener) {
-      listeners.add(listener);
+    subscribe(listener, wants) {
+      listeners.set(listener, wants ?? null);
       return () => listeners.delete(listener);
     },
     async start() {

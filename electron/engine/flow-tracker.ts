@@ -7,6 +7,8 @@ import type { RemoteRow, RemotesTable } from '../store/queries/remotes';
 import type { TrafficTable } from '../store/queries/traffic';
 import type { Family, Proto } from '../shared/types';
 import type { ClosedSocket, Geo, PreciseDelta, ProcessInfo, Resolver, Snapshot, SocketSample } from './ports';
+
+const LAST_SEEN_RESOLUTION_MS = 60_000;
 import { canonicalAddress } from '../net/scope';
 
 // Turns successive socket-table snapshots into flows and byte deltas. Counters are cumulative per
@@ -293,7 +295,8 @@ export class FlowTracker {
     const i = dIn ?? 0;
     if (o === 0 && i === 0) return;
     out.moved = true;
-    if (f.app.lastSeen < at) this.t.apps.ensure(f.app.path, f.app.name, f.app.attributed, at);
+    // "Last seen" to the minute is what anyone reads; per tick it was a write every second per busy app.
+    if (f.app.lastSeen <= at - LAST_SEEN_RESOLUTION_MS) this.t.apps.ensure(f.app.path, f.app.name, f.app.attributed, at);
     this.t.flows.update(f.flowId, f.bytesOut, f.bytesIn, f.cumOut, f.cumIn);
     this.t.traffic.add(at, { appId: f.app.id, remoteId: f.remote.id, rport: f.rport, proto: f.proto, bytesOut: o, bytesIn: i, flows: 0 });
     const acc = out.perApp.get(f.app.id) ?? { out: 0, in: 0 };

@@ -198,7 +198,11 @@ export type { Rule };
 export interface EngineHandle {
   /** Validate `input` against the contract and run the method; throws ApiError on bad input. */
   call<M extends Method>(method: M, input: unknown): Promise<MethodResults[M]>;
-  subscribe(listener: (event: EngineEvent) => void): () => void;
+  /**
+   * `wants` says which event types the listener takes now; the engine skips building events nobody
+   * wants (the live view, every tick). Without it, every event is delivered.
+   */
+  subscribe(listener: (event: EngineEvent) => void, wants?: (type: EngineEvent['type']) => boolean): () => void;
   start(): Promise<void>;
   /** Stops polling, flushes, closes the store; the firewall is left in its reconciled state. */
   stop(): Promise<void>;

@@ -12,7 +12,8 @@ export type { ComplianceApp, ComplianceReport, ComplianceRow } from '../shared/i
 // how much, to whom". An internet address whose country is unknown is listed (as unknown) under
 // `outside`, since nothing shows it stayed inside.
 //
-// Times are bucket starts: minute precision within the minute retention, hour precision before it.
+// Times are bucket starts: minute precision within the minute retention, hour precision before it,
+// day precision before the hourly retention.
 
 export interface ComplianceQuery {
   since: number;

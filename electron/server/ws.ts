@@ -69,15 +69,18 @@ export function attachWebSocket(o: {
     }
   }
 
-  const unsubscribe = o.engine.subscribe((event) => {
-    if (wss.clients.size === 0) return;
-    const text = JSON.stringify({ event });
-    for (const client of wss.clients) {
-      if (client.readyState !== client.OPEN) continue;
-      if (event.type === 'live' && client.bufferedAmount > MAX_BUFFERED_FOR_LIVE) continue;
-      client.send(text);
-    }
-  });
+  const unsubscribe = o.engine.subscribe(
+    (event) => {
+      if (wss.clients.size === 0) return;
+      const text = JSON.stringify({ event });
+      for (const client of wss.clients) {
+        if (client.readyState !== client.OPEN) continue;
+        if (event.type === 'live' && client.bufferedAmount > MAX_BUFFERED_FOR_LIVE) continue;
+        client.send(text);
+      }
+    },
+    () => wss.clients.size > 0,
+  );
 
   return {
     close() {

@@ -10,10 +10,14 @@ export const settingsSchema = z
      * attributed to its process; shorter ones are still counted (destroy events), by user unless
      * precise mode runs. */
     idlePollMs: z.number().int().min(250).max(300_000).default(2000),
-    /** Per-connection history is kept this long (minute buckets 7 days; roll-ups cover the rest). */
-    retentionDays: z.number().int().min(1).max(3650).default(30),
-    /** Hourly roll-ups are kept this long. */
-    hourlyRetentionDays: z.number().int().min(1).max(3650).default(365),
+    /** Individual connections (the `flows` table) are kept this long: a busy workstation records
+     * ~440 000 a day, more than every roll-up together. Older traffic survives in the hourly and daily
+     * totals per app and destination (bench/db-size.js). */
+    retentionDays: z.number().int().min(1).max(3650).default(3),
+    /** Hourly roll-ups (per app × destination, and per app) are kept this long. */
+    hourlyRetentionDays: z.number().int().min(1).max(3650).default(90),
+    /** Daily roll-ups (per app × destination) are kept this long: the long-range history. */
+    dailyRetentionDays: z.number().int().min(1).max(3650).default(730),
     includeLoopback: z.boolean().default(false),
     /** Price of one GB (10^9 bytes) of internet egress. */
     costPerGb: z.number().min(0).max(1000).default(0.09),

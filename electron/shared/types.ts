@@ -183,6 +183,11 @@ export interface HistoryTotals {
 export interface HistoryPage {
   rows: FlowRecord[];
   totals: HistoryTotals;
+  /**
+   * Where individual connections start: older ones were deleted by retention (`retentionDays`) and
+   * survive only in the totals by app and destination. Absent while none has been deleted.
+   */
+  detailFrom?: number;
 }
 
 export type Bucket = 'minute' | 'hour';

@@ -2,11 +2,12 @@
 // under CI (CI=true) a missing facility is a failure, never a silent skip.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { addonPath } from '../../electron/collector/sockdiag';
 
 export const inCI = process.env.CI === 'true';
 
 /** Returns null when everything is present, else the reason. Throws under CI. */
-export type Need = 'root' | 'netns' | 'nft' | 'chromium' | 'bpftrace' | 'conntrack' | 'shellcheck' | 'xmllint' | 'lsof' | 'build-tools';
+export type Need = 'root' | 'netns' | 'nft' | 'chromium' | 'bpftrace' | 'conntrack' | 'shellcheck' | 'xmllint' | 'lsof' | 'build-tools' | 'sockdiag';
 
 export function missing(needs: Need[]): string | null {
   const reasons: string[] = [];
@@ -41,6 +42,8 @@ function check(need: string): string | null {
       return hasCommand('xmllint', ['--version']) ? null : 'needs xmllint (apt-get install libxml2-utils)';
     case 'lsof':
       return hasCommand('lsof', ['-v']) ? null : 'needs lsof (apt-get install lsof)';
+    case 'sockdiag':
+      return existsSync(addonPath()) ? null : `needs the sock_diag addon (${addonPath()}): npm run build, with python3, make and a C compiler`;
     case 'build-tools':
       return hasCommand('make', ['--version']) && hasCommand('g++', ['--version']) ? null : 'needs make and g++ (apt-get install build-essential)';
     default:

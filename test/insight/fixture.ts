@@ -16,8 +16,8 @@ export interface TrafficDb {
   app(path: string, attributed?: boolean): number;
   remote(addr: string, info?: { host?: string | null; country?: string | null; asn?: number | null; org?: string | null; scope?: AddressScope }): RemoteRow;
   send(at: number, appId: number, r: RemoteRow, bytesOut: number, bytesIn?: number, rport?: number): void;
-  /** Roll every completed hour up and prune minutes older than `retentionDays`, as the engine does. */
-  maintain(now: number, retentionDays: number): void;
+  /** Roll every completed hour and day up and prune past retention, as the engine does (hours and days kept 10 years unless given). */
+  maintain(now: number, retentionDays: number, hourlyRetentionDays?: number): void;
   close(): void;
 }
 
@@ -36,11 +36,11 @@ export function trafficDb(): TrafficDb {
     remote: (addr, info = {}) =>
       remotes.ensure(addr, addr.includes(':') ? 6 : 4, { scope: info.scope ?? 'internet', country: info.country ?? null, asn: info.asn ?? null, org: info.org ?? null }, info.host ?? null),
     send: (at, appId, r, bytesOut, bytesIn = 0, rport = 443) => traffic.add(at, { appId, remoteId: r.id, rport, proto: 'tcp', bytesOut, bytesIn, flows: 1 }),
-    maintain(now, retentionDays) {
+    maintain(now, retentionDays, hourlyRetentionDays = 3650) {
       while (rollUpHours(db, now, 1000) > 0);
       for (;;) {
-        const r = pruneBatch(db, now, retentionDays, 3650);
-        if (r.minutes + r.flows + r.hours + r.alerts === 0) break;
+        const r = pruneBatch(db, now, { retentionDays, hourlyRetentionDays, dailyRetentionDays: 3650 });
+        if (r.minutes + r.flows + r.hours + r.days + r.alerts === 0) break;
       }
     },
     close() {

@@ -62,7 +62,7 @@ describe('wall clock jumps while the engine runs', () => {
       const before = counts(reader);
       expect(before.flows).toBeGreaterThan(0);
 
-      // +400 days: past flows/minutes retention (30 days) and hourly retention (365 days).
+      // +400 days: past the retention of connections, minutes and hourly roll-ups (3, 2 and 90 days by default).
       clock.wallOffset += 400 * DAY;
       // A minute of monotonic time, so the next tick runs maintenance (roll-ups and retention).
       clock.monoOffset += 61_000;
@@ -77,7 +77,7 @@ describe('wall clock jumps while the engine runs', () => {
       reader.prepare('VACUUM INTO ?').run(copy);
       const probe = new Database(copy);
       rollUpHours(probe, jumpedAt, 100_000);
-      expect(pruneBatch(probe, jumpedAt, 30, 365).flows).toBeGreaterThan(0);
+      expect(pruneBatch(probe, jumpedAt, { retentionDays: 30, hourlyRetentionDays: 365, dailyRetentionDays: 730 }).flows).toBeGreaterThan(0);
       probe.close();
       // It keeps recording at the new wall time, and answers for it.
       await loadRecorded(t, clock, jumpedAt);

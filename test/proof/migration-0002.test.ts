@@ -57,7 +57,7 @@ describe('migration 0002 (roll-ups)', () => {
   it('fills app_hour and traffic_day from the hourly rows held, and drops the minute index', () => {
     const { rolledUntil } = seedVersion1();
     const hourTotals = db.prepare('SELECT SUM(bytes_out) AS o, SUM(bytes_in) AS i, SUM(flows) AS f FROM traffic_hour').get();
-    expect(migrate(db)).toBe(2);
+    expect(migrate(db, 2)).toBe(2);
     const indexes = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name);
     expect(indexes).not.toContain('traffic_minute_app');
     expect(indexes).toContain('traffic_day_app');

@@ -8,7 +8,7 @@ import { AppsTable } from '../../electron/store/queries/apps';
 import { FlowsTable } from '../../electron/store/queries/flows';
 import { RemotesTable } from '../../electron/store/queries/remotes';
 import { appSummaries, destinations, historyPage, series } from '../../electron/store/queries/reports';
-import { daysRolledUntil, minuteHorizon, pruneBatch, rolledUntil, rollUpHours } from '../../electron/store/queries/retention';
+import { daysRolledUntil, MINUTE_RETENTION_DAYS, minuteHorizon, pruneBatch, rolledUntil, rollUpHours } from '../../electron/store/queries/retention';
 import { planSlices, tierState } from '../../electron/store/queries/tiers';
 import { HOUR, MINUTE, TrafficTable } from '../../electron/store/queries/traffic';
 import type { AddressScope } from '../../electron/shared/types';
@@ -95,9 +95,9 @@ beforeAll(() => {
     cumOut: null,
     cumIn: null,
   });
-  // What the engine's maintenance does over time: roll up, then prune (minutes after 7 days).
+  // What the engine's maintenance does over time: roll up, then prune (minutes after MINUTE_RETENTION_DAYS).
   for (let i = 0; i < 50; i++) rollUpHours(db, END + HOUR, 1000);
-  for (let i = 0; i < 500; i++) if (pruneBatch(db, END, 30, 365).minutes === 0) break;
+  for (let i = 0; i < 500; i++) if (pruneBatch(db, END, { retentionDays: 30, hourlyRetentionDays: 365, dailyRetentionDays: 730 }).minutes === 0) break;
 });
 afterAll(() => {
   db.close();
@@ -120,11 +120,11 @@ const range = fc
   });
 
 describe('reports over day, hour and minute tiers', () => {
-  it('held the shape the test needs: days and hours rolled up, minutes pruned after 7 days', () => {
+  it('held the shape the test needs: days and hours rolled up, minutes pruned after MINUTE_RETENTION_DAYS', () => {
     expect(daysRolledUntil(db)).toBeGreaterThan(START + 7 * DAY);
     expect(rolledUntil(db)).toBeGreaterThan(END - 2 * HOUR);
     expect(minuteHorizon(db)).toBeGreaterThan(START + 2 * DAY);
-    expect(minuteHorizon(db)).toBeLessThanOrEqual(END - 7 * DAY + HOUR);
+    expect(minuteHorizon(db)).toBeLessThanOrEqual(END - MINUTE_RETENTION_DAYS * DAY + HOUR);
     const tiers = new Set(planSlices(tierState(db), START, END).map((s) => s.tier));
     expect([...tiers].sort()).toEqual(['day', 'hour', 'minute']);
   });

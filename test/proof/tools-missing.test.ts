@@ -19,6 +19,9 @@ import { startServe, waitFor, type ServeProcess } from './support/serve';
 // what it recorded, and it recovers by itself when the tool comes back.
 
 const ENV = { OUTFLOW_PRECISE: '0' };
+// The tests of `ss` going away exercise the listing by ss (the fallback without the addon); with the
+// addon, only the closed-socket events need ss (its own test below).
+const SS_ENV = { ...ENV, OUTFLOW_SOCKDIAG: '0' };
 function which(name: string): string {
   const found = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').map((d) => join(d, name)).find((p) => existsSync(p));
   if (!found) throw new Error(`${name} is not installed`);
@@ -58,10 +61,10 @@ async function loadAppBytes(s: ServeProcess): Promise<number> {
   return apps.find((a) => a.path === exe.path)?.bytesOut ?? 0;
 }
 
-describe('ss', () => {
+describe('ss, listing with ss (no addon)', () => {
   it('removed while running: status names it, history is still served, and collection resumes when it is back', async () => {
     const bin = toolDir('bin-ss', { ss, stdbuf });
-    const s = await startServe({ args: ['--db', join(dir, 'ss.db'), '--firewall', 'noop', '--quiet'], env: { ...ENV, PATH: bin.path } });
+    const s = await startServe({ args: ['--db', join(dir, 'ss.db'), '--firewall', 'noop', '--quiet'], env: { ...SS_ENV, PATH: bin.path } });
     try {
       await s.call('settings.set', { pollMs: 250, idlePollMs: 250 });
       await waitFor('traffic recorded', async () => (await loadAppBytes(s)) > 0);
@@ -93,7 +96,7 @@ describe('ss', () => {
     await waitFor('traffic recorded', async () => (await loadAppBytes(first)) > 0);
     await first.stop();
     const bin = toolDir('bin-none', { stdbuf });
-    const s = await startServe({ args: ['--db', db, '--firewall', 'noop', '--quiet'], env: { ...ENV, PATH: bin.path } });
+    const s = await startServe({ args: ['--db', db, '--firewall', 'noop', '--quiet'], env: { ...SS_ENV, PATH: bin.path } });
     try {
       const st = await s.call('status.get', {});
       expect(st.collector.mode).toBe('unsupported');
@@ -112,10 +115,49 @@ describe('ss', () => {
   it('missing at start, then back: the status says polling again (the engine probes the collector again)', async () => {
     const db = join(dir, 'ss-mode.db');
     const bin = toolDir('bin-mode', { stdbuf });
-    const s = await startServe({ args: ['--db', db, '--firewall', 'noop', '--quiet'], env: { ...ENV, PATH: bin.path } });
+    const s = await startServe({ args: ['--db', db, '--firewall', 'noop', '--quiet'], env: { ...SS_ENV, PATH: bin.path } });
     try {
       bin.add('ss', ss);
       await waitFor('mode polling', async () => (await s.call('status.get', {})).collector.mode === 'polling');
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe.skipIf(missing(['sockdiag']))('ss, listing through sock_diag', () => {
+  it('missing at start: sockets are still listed and recorded, and the status says closed connections go unseen', async () => {
+    const bin = toolDir('bin-diag', { stdbuf });
+    const s = await startServe({ args: ['--db', join(dir, 'ss-diag.db'), '--firewall', 'noop', '--quiet'], env: { ...ENV, PATH: bin.path } });
+    try {
+      const st = await s.call('status.get', {});
+      expect(st.collector.mode).toBe('polling');
+      expect(st.collector.seesClosedSockets).toBe(false);
+      expect(st.collector.notes.join(' ')).toMatch(/ss \(iproute2\) is not usable.*connections that close between two polls are not counted.*Install iproute2/);
+      await s.call('settings.set', { pollMs: 250, idlePollMs: 250 });
+      await waitFor('traffic recorded without ss', async () => (await loadAppBytes(s)) > 0);
+      expect(st.collector.lastError).toBeNull();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('removed while running: listing goes on; the closed-socket events say they stopped, and come back with ss', async () => {
+    const bin = toolDir('bin-diag-run', { ss, stdbuf });
+    const s = await startServe({ args: ['--db', join(dir, 'ss-diag-run.db'), '--firewall', 'noop', '--quiet'], env: { ...ENV, PATH: bin.path } });
+    try {
+      await s.call('settings.set', { pollMs: 250, idlePollMs: 250 });
+      await waitFor('traffic recorded', async () => (await loadAppBytes(s)) > 0);
+      bin.remove('ss');
+      // The events child is restarted when it exits; make it exit (as a crash would) while ss is gone.
+      const events = execFileSync('pgrep', ['-P', String(s.pid), '-x', 'ss'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      for (const pid of events) process.kill(pid, 'SIGKILL');
+      await waitFor('the note on closed connections', async () => /Closed connections are not being seen right now/.test((await s.call('status.get', {})).collector.notes.join(' ')));
+      const recorded = await loadAppBytes(s);
+      await waitFor('bytes still recorded', async () => (await loadAppBytes(s)) > recorded);
+      expect((await s.call('status.get', {})).collector.lastError).toBeNull();
+      bin.add('ss', ss);
+      await waitFor('the events child back', async () => !/Closed connections are not being seen right now/.test((await s.call('status.get', {})).collector.notes.join(' ')), 30_000);
     } finally {
       await s.stop();
     }

@@ -7,10 +7,12 @@ import { setClient } from '../../renderer/src/api/current';
 import { ConnectionBanner } from '../../renderer/src/app/ConnectionBanner';
 import { OverviewHeader } from '../../renderer/src/app/OverviewHeader';
 import { useEngineStore } from '../../renderer/src/store/engine';
+import { useHistoryStore } from '../../renderer/src/store/history';
 import { useLiveStore } from '../../renderer/src/store/live';
 import { useRulesStore } from '../../renderer/src/store/rules';
 import { useSettingsStore } from '../../renderer/src/store/settings';
 import { useUiStore } from '../../renderer/src/store/ui';
+import { detailNote } from '../../renderer/src/views/history/detail-note';
 import { historyToCsv } from '../../renderer/src/views/history/export';
 import { HistoryView } from '../../renderer/src/views/history/HistoryView';
 import { LiveView } from '../../renderer/src/views/live/LiveView';
@@ -348,5 +350,31 @@ describe('History view', () => {
     expect(await blob!.text()).toBe(historyToCsv(rows).replace(/^\uFEFF/, ''));
     expect(await blob!.text()).toContain(`"'=HYPERLINK(""x"")"`);
     click.mockRestore();
+  });
+
+  it('says how long individual connections are kept when the range reaches before the oldest one held', async () => {
+    const DAY = 86_400_000;
+    let detailFrom: number | undefined = Date.now() - 3 * DAY;
+    const client = createFakeClient({ 'history.query': () => ({ rows, totals: { count: 3, bytesOut: 20, bytesIn: 60 }, ...(detailFrom === undefined ? {} : { detailFrom }) }) });
+    setClient(client);
+    useSettingsStore.setState({ settings: { ...defaultSettings, retentionDays: 3 } });
+    useHistoryStore.setState({ preset: '7d', text: '' });
+    render(<HistoryView />);
+    await act(async () => undefined);
+    expect(screen.getByTestId('history-detail-note').textContent).toBe(
+      'Individual connections are kept 3 days; older traffic appears in the totals by app and destination.',
+    );
+    // Within the detail window: the rows are all there, nothing to say.
+    await act(async () => useHistoryStore.getState().setPreset('24h'));
+    expect(client.calls.filter((c) => c.method === 'history.query')).toHaveLength(2);
+    expect(screen.queryByTestId('history-detail-note')).toBeNull();
+    // Nothing deleted yet: no note, however far back the range goes.
+    detailFrom = undefined;
+    await act(async () => useHistoryStore.getState().setPreset('30d'));
+    expect(screen.queryByTestId('history-detail-note')).toBeNull();
+    // The wording follows the setting, and names the date while settings are not loaded.
+    expect(detailNote(0, 5 * DAY, 1)).toMatch(/^Individual connections are kept 1 day;/);
+    expect(detailNote(undefined, 5 * DAY, undefined)).toMatch(/^Individual connections are kept from .+ on;/);
+    useHistoryStore.setState({ preset: '24h' });
   });
 });

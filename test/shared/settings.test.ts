@@ -17,8 +17,19 @@ describe('settings', () => {
 
   it('has sane defaults', () => {
     expect(settingsSchema.parse({})).toEqual(defaultSettings);
-    expect(defaultSettings).toMatchObject({ pollMs: 1000, idlePollMs: 2000, retentionDays: 30, hourlyRetentionDays: 365, includeLoopback: false, learningMinutes: 60 });
+    expect(defaultSettings).toMatchObject({ pollMs: 1000, idlePollMs: 2000, includeLoopback: false, learningMinutes: 60 });
     expect(defaultSettings.fleet.enabled).toBe(false);
+  });
+
+  it('keeps individual connections for days and the roll-ups for months and years, each on its own', () => {
+    expect(defaultSettings).toMatchObject({ retentionDays: 3, hourlyRetentionDays: 90, dailyRetentionDays: 730 });
+    // Independent: a daily retention shorter than the hourly one is accepted as it stands.
+    expect(parseInput('settings.set', { dailyRetentionDays: 30, hourlyRetentionDays: 90 })).toEqual({ dailyRetentionDays: 30, hourlyRetentionDays: 90 });
+    for (const key of ['retentionDays', 'hourlyRetentionDays', 'dailyRetentionDays'] as const) {
+      expect(() => parseInput('settings.set', { [key]: 0 })).toThrow(new RegExp(key));
+      expect(() => parseInput('settings.set', { [key]: 3651 })).toThrow(new RegExp(key));
+      expect(() => parseInput('settings.set', { [key]: 1.5 })).toThrow(new RegExp(key));
+    }
   });
 });
 

@@ -36,6 +36,42 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0003 drops traffic_hour_app from a version-2 database and keeps every row', () => {
+    const path = join(dir, 'v2.db');
+    const db = new Database(path);
+    expect(migrate(db, 2)).toBe(2);
+    const app = db.prepare("INSERT INTO apps (path, name, first_seen, last_seen) VALUES ('/usr/bin/sync', 'sync', 1, 2) RETURNING id").get() as { id: number };
+    const remote = db.prepare("INSERT INTO remotes (addr, family, scope) VALUES ('198.18.0.9', 4, 'internet') RETURNING id").get() as { id: number };
+    const hour = Date.UTC(2026, 9, 1);
+    db.prepare(
+      `INSERT INTO flows (app_id, proto, local, lport, remote_id, rport, opened_at, closed_at, bytes_out, bytes_in)
+       VALUES (?, 6, '198.18.0.1', 40000, ?, 443, ?, ?, 700, 70)`,
+    ).run(app.id, remote.id, hour, hour + 5000);
+    for (let h = 0; h < 48; h++) {
+      db.prepare('INSERT INTO traffic_minute VALUES (?, ?, ?, 443, 6, ?, 1, 1)').run(hour + h * 3_600_000 + 60_000, app.id, remote.id, 100 + h);
+      db.prepare('INSERT INTO traffic_hour VALUES (?, ?, ?, 443, 6, ?, 1, 1)').run(hour + h * 3_600_000, app.id, remote.id, 100 + h);
+      db.prepare('INSERT INTO app_hour VALUES (?, ?, 0, ?, 1, 1, ?)').run(hour + h * 3_600_000, app.id, 100 + h, 100 + h);
+    }
+    db.prepare('INSERT INTO traffic_day VALUES (?, ?, ?, 443, 6, 12345, 24, 24)').run(hour, app.id, remote.id);
+    db.prepare("INSERT INTO settings (key, value) VALUES ('_rolled_until', ?), ('user.retentionDays', '30')").run(String(hour + 48 * 3_600_000));
+    const indexes = () => (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'traffic_hour'").all() as { name: string }[]).map((r) => r.name);
+    const snapshot = () =>
+      ['flows', 'traffic_minute', 'traffic_hour', 'app_hour', 'traffic_day', 'settings'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all());
+    expect(indexes()).toEqual(['traffic_hour_app']);
+    const before = snapshot();
+
+    expect(migrate(db)).toBe(3);
+    expect(indexes()).toEqual([]);
+    expect(snapshot()).toEqual(before);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+    // And the store opens it as it is.
+    const reopened = openStore({ path }).db;
+    expect(reopened.pragma('user_version', { simple: true })).toBe(3);
+    expect(reopened.prepare('SELECT count(*) AS n FROM traffic_hour').get()).toEqual({ n: 48 });
+    reopened.close();
+  });
+
   it('refuses a database from a newer Outflow', () => {
     const db = new Database(join(dir, 'b.db'));
     db.pragma(`user_version = ${latestVersion + 1}`);

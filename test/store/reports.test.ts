@@ -40,7 +40,7 @@ describe('reports over minutes and hourly roll-ups', () => {
     while (rollUpHours(db, now, 100) > 0);
     expect(appSummaries(db, ctx(), {})[0]!.bytesOut).toBe(total);
     for (let i = 0; i < 200; i++) {
-      const r = pruneBatch(db, now, 30, 365);
+      const r = pruneBatch(db, now, { retentionDays: 30, hourlyRetentionDays: 365, dailyRetentionDays: 730 });
       if (r.minutes === 0) break;
     }
     expect(minuteHorizon(db)).toBeGreaterThanOrEqual(now - 30 * DAY - HOUR);

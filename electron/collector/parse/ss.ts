@@ -384,7 +384,7 @@ function mappedV4(v6: string): string | null {
 
 // ss prints `*` for the IPv6 wildcard only; when the other end is IPv4 the socket is a dual-stack
 // socket talking IPv4, so the wildcard is reported in that family.
-function unifyWildcardFamily(a: SsEndpoint, b: SsEndpoint): void {
+export function unifyWildcardFamily(a: SsEndpoint, b: SsEndpoint): void {
   if (a.wildcard && !b.wildcard && a.family !== b.family) {
     a.family = b.family;
     a.address = b.family === 4 ? '0.0.0.0' : '::';

@@ -2,8 +2,9 @@ import type { Database } from 'better-sqlite3';
 import type { Migration } from './migration';
 import { initial } from './0001-initial';
 import { rollups } from './0002-rollups';
+import { dropHourAppIndex } from './0003-drop-hour-app-index';
 
-export const migrations: readonly Migration[] = [initial, rollups];
+export const migrations: readonly Migration[] = [initial, rollups, dropHourAppIndex];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;
 

@@ -1,15 +1,18 @@
 import type { Db } from '../db';
-import { minuteHorizon, ROLLED_KEY } from './retention';
+import { DAY, dayHorizon, hourHorizon, minuteHorizon, ROLLED_KEY } from './retention';
 import { HOUR, MINUTE } from './traffic';
 
-// Which traffic table answers which part of a time range. Minute buckets are exact but kept only for
-// `retentionDays`; hourly roll-ups go further back but exist only for completed, rolled-up hours. A
-// range is split at one hour boundary H so that nothing is missed or counted twice: hours before H
-// (all rolled up), minutes from H on (all still held).
+// Which traffic table answers which part of a time range, at the finest resolution held (cost and
+// compliance reports group by local day and quarter hour, so they never take a day where hours are
+// held). Minute buckets are exact but kept only a couple of days; hourly roll-ups go further back but
+// exist only for completed, rolled-up hours; daily roll-ups answer where hours have been pruned.
+// A range is split at one hour boundary H so that nothing is missed or counted twice: hours before H
+// (all rolled up), minutes from H on (all still held); and before the oldest hour held (a UTC day
+// boundary: hours are pruned by whole days), days.
 
 export interface BucketSlice {
-  table: 'traffic_minute' | 'traffic_hour';
-  col: 'minute' | 'hour';
+  table: 'traffic_minute' | 'traffic_hour' | 'traffic_day';
+  col: 'minute' | 'hour' | 'day';
   size: number;
   since: number;
   until: number;
@@ -24,12 +27,19 @@ export function splitPoint(db: Db): number {
   return horizon <= rolled ? Math.ceil(horizon / HOUR) * HOUR : rolled;
 }
 
-/** The slices covering [since, until); an hourly slice starts at the hour containing `since`. */
+/** The slices covering [since, until); an hourly (daily) slice starts at the hour (day) containing `since`. */
 export function bucketSlices(db: Db, since: number, until: number): BucketSlice[] {
   if (until <= since) return [];
   const h = splitPoint(db);
+  // Hours are held from here; the days end at its day (in a young database it is not a day boundary,
+  // and there is nothing older).
+  const d = Math.min(hourHorizon(db), h);
+  const dayEnd = Math.min(until, Math.floor(d / DAY) * DAY);
   const out: BucketSlice[] = [];
-  if (since < h) out.push({ table: 'traffic_hour', col: 'hour', size: HOUR, since: Math.floor(since / HOUR) * HOUR, until: Math.min(until, h) });
+  const daySince = Math.max(Math.floor(since / DAY) * DAY, dayHorizon(db));
+  if (dayEnd > daySince) out.push({ table: 'traffic_day', col: 'day', size: DAY, since: daySince, until: dayEnd });
+  const hourSince = Math.max(Math.floor(since / HOUR) * HOUR, d);
+  if (Math.min(until, h) > hourSince) out.push({ table: 'traffic_hour', col: 'hour', size: HOUR, since: hourSince, until: Math.min(until, h) });
   if (until > h) out.push({ table: 'traffic_minute', col: 'minute', size: MINUTE, since: Math.floor(Math.max(since, h) / MINUTE) * MINUTE, until });
   return out;
 }

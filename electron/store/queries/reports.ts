@@ -11,6 +11,7 @@ import type {
 import type { MethodParsed } from '../../shared/contract';
 import { protoName } from './flows';
 import { HOUR, MINUTE } from './traffic';
+import { detailFrom } from './retention';
 import { planSlices, tierState, trafficSource } from './tiers';
 
 // Read side: summaries for the CLI, the API and the renderer. Each range is answered from the
@@ -28,18 +29,20 @@ const costOf = (bytes: number, ctx: ReportContext): number => (bytes / 1e9) * ct
 
 /**
  * Per-app rows `(app_id, loopback, bytes_out, bytes_in, flows, billable_out, at)` over [since, until):
- * app_hour for whole rolled-up hours (no join), minute buckets joined to their remote for the rest.
+ * app_hour for whole rolled-up hours (no join); minute buckets, and the daily roll-ups where hours
+ * have been pruned, joined to their remote for the rest.
  */
 function appSource(db: Db, since: number, until: number): { sql: string; args: number[] } {
   const legs: string[] = [];
   const args: number[] = [];
   for (const sl of planSlices(tierState(db), since, until, 'hour')) {
-    if (sl.tier === 'minute') {
-      legs.push(`SELECT t.app_id, r.scope = 'loopback' AS loopback, t.bytes_out, t.bytes_in, t.flows,
-                        CASE WHEN r.scope = 'internet' THEN t.bytes_out ELSE 0 END AS billable_out, t.minute AS at
-                   FROM traffic_minute t JOIN remotes r ON r.id = t.remote_id WHERE t.minute >= ? AND t.minute < ?`);
-    } else {
+    if (sl.tier === 'hour') {
       legs.push('SELECT app_id, loopback, bytes_out, bytes_in, flows, billable_out, hour AS at FROM app_hour WHERE hour >= ? AND hour < ?');
+    } else {
+      const [table, col] = sl.tier === 'minute' ? ['traffic_minute', 'minute'] : ['traffic_day', 'day'];
+      legs.push(`SELECT t.app_id, r.scope = 'loopback' AS loopback, t.bytes_out, t.bytes_in, t.flows,
+                        CASE WHEN r.scope = 'internet' THEN t.bytes_out ELSE 0 END AS billable_out, t.${col} AS at
+                   FROM ${table} t JOIN remotes r ON r.id = t.remote_id WHERE t.${col} >= ? AND t.${col} < ?`);
     }
     args.push(sl.from, sl.to);
   }
@@ -148,11 +151,9 @@ export function series(
   const legs: string[] = [];
   const args: number[] = [size, size];
   for (const sl of slices) {
-    legs.push(
-      sl.tier === 'minute'
-        ? `SELECT minute AS at, bytes_out, bytes_in FROM traffic_minute WHERE minute >= ? AND minute < ?${byApp}`
-        : `SELECT hour AS at, bytes_out, bytes_in FROM app_hour WHERE hour >= ? AND hour < ?${byApp}`,
-    );
+    // Beyond the hourly retention a day is one point, at its start: the finest data left.
+    const [table, col] = sl.tier === 'minute' ? ['traffic_minute', 'minute'] : sl.tier === 'hour' ? ['app_hour', 'hour'] : ['traffic_day', 'day'];
+    legs.push(`SELECT ${col} AS at, bytes_out, bytes_in FROM ${table} WHERE ${col} >= ? AND ${col} < ?${byApp}`);
     args.push(sl.from, sl.to);
     if (q.appId !== undefined) args.push(q.appId);
   }
@@ -226,12 +227,14 @@ function historyFilter(q: MethodParsed<'history.query'>, c: string): Filter {
  * One page of recorded connections, newest first, and the totals of the whole query.
  * Totals come from the traffic roll-ups (./tiers.ts), not by reading every connection in the range
  * (13 million rows for 30 busy days): `count` is the connections opened in the range, the bytes are
- * the bytes sent and received in the range. The range starts no earlier than the oldest connection
- * still held, so the totals describe the same period as the rows.
+ * the bytes sent and received in the range. The range starts no earlier than where individual
+ * connections start (retention keeps them a few days; `detailFrom` tells the caller), so the totals
+ * describe the same period as the rows.
  */
 export function historyPage(db: Db, q: MethodParsed<'history.query'>, now: number): HistoryPage {
   const since = q.since ?? 0;
   const until = q.until ?? now + MINUTE;
+  const held = detailFrom(db);
   const f = historyFilter(q, 'f');
   const where = ['f.opened_at >= ?', 'f.opened_at < ?', ...(q.includeLoopback ? [] : ["r.scope <> 'loopback'"]), ...f.where];
   const rows = db
@@ -244,7 +247,9 @@ export function historyPage(db: Db, q: MethodParsed<'history.query'>, now: numbe
         WHERE ${where.join(' AND ')} ORDER BY f.opened_at DESC, f.id DESC LIMIT ? OFFSET ?`,
     )
     .all(since, until, ...f.args, q.limit, q.offset) as RawHistory[];
-  return { rows: rows.map(toFlowRecord), totals: historyTotals(db, q, since, until) };
+  const page: HistoryPage = { rows: rows.map(toFlowRecord), totals: historyTotals(db, q, since, until, held) };
+  if (held !== null) page.detailFrom = held;
+  return page;
 }
 
 /**
@@ -294,10 +299,11 @@ function bucketFilter(q: MethodParsed<'history.query'>): { where: string[]; args
   return { where, args };
 }
 
-function historyTotals(db: Db, q: MethodParsed<'history.query'>, since: number, until: number): HistoryTotals {
+function historyTotals(db: Db, q: MethodParsed<'history.query'>, since: number, until: number, held: number | null): HistoryTotals {
   const oldest = (db.prepare('SELECT MIN(opened_at) AS m FROM flows').get() as { m: number | null }).m;
   if (oldest === null) return { count: 0, bytesOut: 0, bytesIn: 0 };
-  const from = Math.max(since, Math.floor(oldest / MINUTE) * MINUTE);
+  // A connection that stays open outlives retention; its age does not make older totals "held".
+  const from = Math.max(since, Math.floor(Math.max(oldest, held ?? 0) / MINUTE) * MINUTE);
   const sums = 'COALESCE(SUM(t.flows), 0) AS count, COALESCE(SUM(t.bytes_out), 0) AS bytesOut, COALESCE(SUM(t.bytes_in), 0) AS bytesIn';
   if (!historyFilter(q, 't').perDestination) {
     // App-level filters only: the per-app hourly roll-up answers without touching destinations.
@@ -367,16 +373,18 @@ function toFlowRecord(r: RawHistory): FlowRecord {
   };
 }
 
-/** Bytes out (all, and to the internet only) and in over [since, until), from minute buckets. */
+/**
+ * Bytes out (all, and to the internet only) and in over [since, until), loopback excluded, from the
+ * same tiers as the per-app reports: a month reaches far past the minutes held.
+ */
 export function totalsSince(db: Db, since: number, until: number): { out: number; in: number; billable: number } {
+  const b = appSource(db, since, until);
   const r = db
     .prepare(
-      `SELECT COALESCE(SUM(t.bytes_out), 0) AS o, COALESCE(SUM(t.bytes_in), 0) AS i,
-              COALESCE(SUM(CASE WHEN r.scope = 'internet' THEN t.bytes_out ELSE 0 END), 0) AS b
-         FROM traffic_minute t JOIN remotes r ON r.id = t.remote_id
-        WHERE t.minute >= ? AND t.minute < ? AND r.scope <> 'loopback'`,
+      `SELECT COALESCE(SUM(t.bytes_out), 0) AS o, COALESCE(SUM(t.bytes_in), 0) AS i, COALESCE(SUM(t.billable_out), 0) AS b
+         FROM ${b.sql} t WHERE t.loopback = 0`,
     )
-    .get(Math.floor(since / MINUTE) * MINUTE, until) as { o: number; i: number; b: number };
+    .get(...b.args) as { o: number; i: number; b: number };
   return { out: r.o, in: r.i, billable: r.b };
 }
 

@@ -1,15 +1,21 @@
 import type { Db } from '../db';
+import type { Settings } from '../../shared/settings';
 import { HOUR } from './traffic';
 
 export const DAY = 86_400_000;
 export const ROLLED_KEY = '_rolled_until';
 const DAYS_ROLLED_KEY = '_days_rolled_until';
+/** Every closed connection opened before it has been deleted by retention (see `detailFrom`). */
+const FLOWS_PRUNED_KEY = '_flows_pruned_until';
 /**
  * Minute buckets are kept this long (or `retentionDays` when shorter); older ranges are answered by
- * the hourly and daily roll-ups. Minute resolution is what a chart of the last hours needs; keeping
- * it for a month cost more than the per-connection history itself (bench/db-size.js).
+ * the hourly and daily roll-ups (tiers.ts picks by what is held). Minute resolution is what a chart
+ * of the last hours needs; at ~24 MB a busy day it is the second-largest cost after the connections
+ * themselves (bench/db-size.js), so it covers "today and yesterday" and no more.
  */
-export const MINUTE_RETENTION_DAYS = 7;
+export const MINUTE_RETENTION_DAYS = 2;
+
+export type RetentionSettings = Pick<Settings, 'retentionDays' | 'hourlyRetentionDays' | 'dailyRetentionDays'>;
 /**
  * An hour is rolled up only this long after it ended: a destroyed socket's last bytes are written
  * to the minute it closed in, up to one poll later, and must not miss the roll-up.
@@ -107,26 +113,41 @@ function rollUpDays(db: Db, maxDays: number): void {
 export interface PruneResult {
   minutes: number;
   hours: number;
+  days: number;
   flows: number;
   alerts: number;
 }
 
+const floorTo = (t: number, size: number): number => Math.floor(t / size) * size;
+
 /** Deletes data past retention in small batches; call repeatedly (it returns what it removed). */
-export function pruneBatch(db: Db, now: number, retentionDays: number, hourlyRetentionDays: number, batch = 2000): PruneResult {
-  const rawCutoff = now - retentionDays * DAY;
-  const hourCutoff = now - hourlyRetentionDays * DAY;
-  const rolled = rolledUntil(db);
+export function pruneBatch(db: Db, now: number, keep: RetentionSettings, batch = 2000): PruneResult {
+  // Connections go by whole hours too, so the history's totals (from the hourly roll-ups once the
+  // minutes are gone) start exactly where its rows do.
+  const rawCutoff = floorTo(now - keep.retentionDays * DAY, HOUR);
   // Minutes are only dropped once their hour has been rolled up, and by whole hours, so reports can
   // take hours before the first minute held and minutes after it without overlap.
-  const minuteCutoff = Math.floor(Math.min(now - Math.min(retentionDays, MINUTE_RETENTION_DAYS) * DAY, rolled) / HOUR) * HOUR;
+  const minuteCutoff = floorTo(Math.min(now - Math.min(keep.retentionDays, MINUTE_RETENTION_DAYS) * DAY, rolledUntil(db)), HOUR);
+  // Hours likewise go by whole UTC days, only once their day is rolled up, and never before the
+  // minutes that would have to answer for them: reports take days before the first hour held.
+  const hourCutoff = floorTo(Math.min(now - keep.hourlyRetentionDays * DAY, daysRolledUntil(db), minuteCutoff), DAY);
+  // A day goes once all of it is past the daily retention.
+  const lastDayGone = now - keep.dailyRetentionDays * DAY - DAY;
   const groups = Math.max(1, Math.floor(batch / 100));
   return db.transaction(() => {
-    const hours = db
-      .prepare(`DELETE FROM traffic_hour WHERE hour IN (SELECT DISTINCT hour FROM traffic_hour WHERE hour < ? ORDER BY hour LIMIT ?)`)
-      .run(hourCutoff, groups).changes;
-    // The per-app hours and the days go with the hours they summarise.
-    db.prepare('DELETE FROM app_hour WHERE hour IN (SELECT DISTINCT hour FROM app_hour WHERE hour < ? ORDER BY hour LIMIT ?)').run(hourCutoff, groups);
-    db.prepare('DELETE FROM traffic_day WHERE day IN (SELECT DISTINCT day FROM traffic_day WHERE day + ? <= ? ORDER BY day LIMIT ?)').run(DAY, hourCutoff, groups);
+    // One day of hours per call (~100 000 rows on a busy workstation), so the oldest hour held is
+    // always a day boundary, even between calls.
+    const hoursUntil = Math.min(hourCutoff, floorTo(hourHorizon(db), DAY) + DAY);
+    const hours = db.prepare('DELETE FROM traffic_hour WHERE hour < ?').run(hoursUntil).changes;
+    // The per-app hours go with the hours they summarise.
+    db.prepare('DELETE FROM app_hour WHERE hour < ?').run(hoursUntil);
+    const days = db
+      .prepare('DELETE FROM traffic_day WHERE day IN (SELECT DISTINCT day FROM traffic_day WHERE day <= ? ORDER BY day LIMIT ?)')
+      .run(lastDayGone, groups).changes;
+    const flows = db
+      .prepare('DELETE FROM flows WHERE id IN (SELECT id FROM flows WHERE opened_at < ? AND sock_key IS NULL ORDER BY opened_at LIMIT ?)')
+      .run(rawCutoff, batch).changes;
+    if (flows > 0) markFlowsPruned(db, rawCutoff);
     return {
       minutes: db
         .prepare(
@@ -135,16 +156,44 @@ export function pruneBatch(db: Db, now: number, retentionDays: number, hourlyRet
         )
         .run(minuteCutoff, groups).changes,
       hours,
-      flows: db
-        .prepare(
-          'DELETE FROM flows WHERE id IN (SELECT id FROM flows WHERE opened_at < ? AND sock_key IS NULL ORDER BY opened_at LIMIT ?)',
-        )
-        .run(rawCutoff, batch).changes,
+      days,
+      flows,
       alerts: db
         .prepare('DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE at < ? ORDER BY at LIMIT ?)')
-        .run(hourCutoff, batch).changes,
+        .run(now - keep.hourlyRetentionDays * DAY, batch).changes,
     };
   })();
+}
+
+/**
+ * Closed connections are deleted oldest first, a batch at a time: after a batch, every one opened
+ * before the oldest still held (or before the cut-off, once all older ones are gone) is gone.
+ */
+function markFlowsPruned(db: Db, cutoff: number): void {
+  const oldest = (db.prepare('SELECT MIN(opened_at) AS m FROM flows WHERE sock_key IS NULL').get() as { m: number | null }).m;
+  const until = Math.max(readPointer(db, FLOWS_PRUNED_KEY), Math.min(cutoff, oldest ?? cutoff));
+  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(FLOWS_PRUNED_KEY, String(until));
+}
+
+/**
+ * Where individual connections start: connections opened before it have been deleted by retention
+ * and survive only in the roll-ups. Null while retention has deleted none (the history is whole).
+ */
+export function detailFrom(db: Db): number | null {
+  const at = readPointer(db, FLOWS_PRUNED_KEY);
+  return at > 0 ? at : null;
+}
+
+/** The oldest hour still held in traffic_hour and app_hour (reports use days before it). */
+export function hourHorizon(db: Db): number {
+  const r = db.prepare('SELECT MIN(hour) AS h FROM traffic_hour').get() as { h: number | null };
+  return r.h ?? Number.MAX_SAFE_INTEGER;
+}
+
+/** The oldest day still held in traffic_day. */
+export function dayHorizon(db: Db): number {
+  const r = db.prepare('SELECT MIN(day) AS d FROM traffic_day').get() as { d: number | null };
+  return r.d ?? Number.MAX_SAFE_INTEGER;
 }
 
 /** The oldest minute still held (reports use hours before it). */

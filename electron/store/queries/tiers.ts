@@ -1,13 +1,15 @@
 import type { Db } from '../db';
-import { daysRolledUntil, DAY, minuteHorizon, rolledUntil } from './retention';
+import { daysRolledUntil, DAY, dayHorizon, hourHorizon, minuteHorizon, rolledUntil } from './retention';
 import { HOUR, MINUTE } from './traffic';
 
 // Which bucket table answers which part of a time range, coarsest first: whole UTC days that are
 // rolled up come from traffic_day, whole rolled-up hours from traffic_hour (or app_hour), and only
 // the partial hours at the two edges and the hour not yet rolled up from traffic_minute. A 30-day
 // range so reads ~30 days + ~48 hours + ~120 minutes of buckets instead of 43 200 minutes.
-// Where minutes have been pruned (older than MINUTE_RETENTION_DAYS), a partial hour is answered by the
-// hour that contains it: the finest data left. Slices never overlap, so no byte is counted twice.
+// Each tier is kept for its own retention (minutes 2 days, hours 90, days 730 by default), so the
+// plan follows what is held, not fixed ages: where minutes have been pruned, a partial hour is
+// answered by the hour that contains it; where hours have been pruned too, by the day that contains
+// it — the finest data left. Slices never overlap, so no byte is counted twice.
 
 export type Tier = 'day' | 'hour' | 'minute';
 
@@ -24,18 +26,29 @@ export interface TierState {
   daysUntil: number;
   /** The oldest minute bucket held. */
   minutesFrom: number;
+  /** The oldest hour held: a UTC day boundary once hours have been pruned (retention.ts). */
+  hoursFrom: number;
+  /** The oldest day held. */
+  daysFrom: number;
 }
 
 export function tierState(db: Db): TierState {
-  return { hoursUntil: rolledUntil(db), daysUntil: daysRolledUntil(db), minutesFrom: minuteHorizon(db) };
+  return {
+    hoursUntil: rolledUntil(db),
+    daysUntil: daysRolledUntil(db),
+    minutesFrom: minuteHorizon(db),
+    hoursFrom: hourHorizon(db),
+    daysFrom: dayHorizon(db),
+  };
 }
 
 const floorTo = (t: number, size: number): number => Math.floor(t / size) * size;
 const ceilTo = (t: number, size: number): number => Math.ceil(t / size) * size;
 
 /**
- * Slices covering [since, until). `coarsest` caps the tier (app_hour has no daily table); `finest`
- * 'minute' keeps minute precision wherever minutes are held (minute-resolution charts).
+ * Slices covering [since, until). `coarsest` 'hour' keeps hourly precision wherever hours are held
+ * (per-app sources and charts); `preferMinutes` keeps minute precision wherever minutes are held
+ * (minute-resolution charts). Where nothing finer is held, both fall back to the coarser tiers.
  */
 export function planSlices(s: TierState, since: number, until: number, coarsest: Tier = 'day', preferMinutes = false): Slice[] {
   if (!(until > since)) return [];
@@ -43,24 +56,40 @@ export function planSlices(s: TierState, since: number, until: number, coarsest:
   const push = (tier: Tier, from: number, to: number): void => {
     if (to > from) out.push({ tier, from, to });
   };
+  // [a, b) has no minutes left: the hours that contain it and, before the oldest hour held, the days
+  // that contain it, up to the oldest hour's day (a day boundary but in a young database, where
+  // nothing is older). Where no day is held either, nothing is: those parts stay with the (empty)
+  // hours, so the slices still tile the range.
+  const covering = (a: number, b: number): void => {
+    const lo = floorTo(a, HOUR);
+    const hi = ceilTo(b, HOUR);
+    const held = Math.max(lo, Math.min(hi, s.hoursFrom));
+    const d0 = Math.max(floorTo(lo, DAY), s.daysFrom);
+    const d1 = Math.min(ceilTo(held, DAY), floorTo(s.hoursFrom, DAY), s.daysUntil);
+    if (held > lo && d1 > d0) {
+      push('hour', lo, d0);
+      push('day', d0, d1);
+      push('hour', d1, held);
+    } else push('hour', lo, held);
+    push('hour', held, hi);
+  };
   const minutes = (a: number, b: number): void => {
     const held = floorTo(s.minutesFrom, HOUR);
     if (a >= held) return push('minute', floorTo(a, MINUTE), b);
-    // Pruned minutes: the covering hours (always rolled up before minutes are pruned).
-    const cut = Math.min(b, held);
-    push('hour', floorTo(a, HOUR), ceilTo(cut, HOUR));
+    // Pruned minutes: the covering hours, or days (always rolled up before minutes are pruned).
+    covering(a, Math.min(b, held));
     if (b > held) push('minute', held, b);
   };
   const hours = (a: number, b: number): void => {
     if (preferMinutes) return minutes(a, b);
-    const h0 = ceilTo(a, HOUR);
+    const h0 = Math.max(ceilTo(a, HOUR), s.hoursFrom);
     const h1 = Math.min(floorTo(b, HOUR), s.hoursUntil);
     if (h1 <= h0) return minutes(a, b);
     minutes(a, h0);
     push('hour', h0, h1);
     minutes(h1, b);
   };
-  const d0 = ceilTo(since, DAY);
+  const d0 = Math.max(ceilTo(since, DAY), s.daysFrom);
   const d1 = Math.min(floorTo(until, DAY), s.daysUntil);
   if (coarsest === 'day' && !preferMinutes && d1 > d0) {
     hours(since, d0);

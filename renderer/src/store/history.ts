@@ -16,6 +16,8 @@ export interface HistoryState {
   includeLoopback: boolean;
   rows: FlowRecord[];
   totals: HistoryTotals | null;
+  /** Where individual connections start (older ones were deleted by retention); null: all held. */
+  detailFrom: number | null;
   loading: boolean;
   loaded: boolean;
   error: string | null;
@@ -50,6 +52,7 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
   includeLoopback: false,
   rows: [],
   totals: null,
+  detailFrom: null,
   loading: false,
   loaded: false,
   error: null,
@@ -79,7 +82,7 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
     try {
       const page = await api()['history.query'](query);
       if (get().seq !== seq) return;
-      set({ rows: page.rows, totals: page.totals, loading: false, loaded: true, error: null, lastQuery: query });
+      set({ rows: page.rows, totals: page.totals, detailFrom: page.detailFrom ?? null, loading: false, loaded: true, error: null, lastQuery: query });
     } catch (err) {
       if (get().seq === seq) set({ loading: false, error: toApiError(err).message });
     }
@@ -94,7 +97,7 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
     try {
       const page = await api()['history.query'](query);
       if (get().seq !== seq) return;
-      set({ rows: get().rows.concat(page.rows), totals: page.totals, loading: false, error: null });
+      set({ rows: get().rows.concat(page.rows), totals: page.totals, detailFrom: page.detailFrom ?? null, loading: false, error: null });
     } catch (err) {
       if (get().seq === seq) set({ loading: false, error: toApiError(err).message });
     }

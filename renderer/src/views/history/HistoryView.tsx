@@ -12,7 +12,9 @@ import { downloadText, timestampedName } from '../../format/download';
 import { formatDuration } from '../../format/duration';
 import { formatDateTime, formatTime, fromLocalInputValue, toLocalInputValue } from '../../format/time';
 import { useHistoryStore } from '../../store/history';
+import { useSettingsStore } from '../../store/settings';
 import { RANGE_PRESETS, type RangePreset } from '../../store/ranges';
+import { detailNote } from './detail-note';
 import { historyToCsv, historyToJson } from './export';
 import { ErrorNote } from '../../components/ErrorNote';
 
@@ -66,7 +68,8 @@ function CustomRange() {
 }
 
 export function HistoryView() {
-  const { preset, text, includeLoopback, rows, totals, loading, loaded, error, problems, lastQuery } = useHistoryStore();
+  const { preset, text, includeLoopback, rows, totals, detailFrom, loading, loaded, error, problems, lastQuery } = useHistoryStore();
+  const keptDays = useSettingsStore((s) => s.settings?.retentionDays);
   const setPreset = useHistoryStore((s) => s.setPreset);
   const setCustom = useHistoryStore((s) => s.setCustom);
   const setText = useHistoryStore((s) => s.setText);
@@ -81,6 +84,7 @@ export function HistoryView() {
 
   const shownOut = useMemo(() => rows.reduce((n, r) => n + (r.bytesOut ?? 0), 0), [rows]);
   const more = totals !== null && rows.length < totals.count;
+  const detail = lastQuery ? detailNote(lastQuery.since, detailFrom, keptDays) : null;
 
   return (
     <section className="panel history" aria-label="History">
@@ -110,6 +114,11 @@ export function HistoryView() {
       </div>
       {problems.length > 0 ? <p className="note note-warn">{`Not used: ${problems.join('; ')}.`}</p> : null}
       <ErrorNote error={error} />
+      {detail ? (
+        <p className="note" data-testid="history-detail-note">
+          {detail}
+        </p>
+      ) : null}
       <div className="totals" data-testid="history-totals">
         {totals ? (
           <>

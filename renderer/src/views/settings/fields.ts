@@ -13,7 +13,7 @@ export type GroupId = 'collection' | 'retention' | 'cost' | 'notifications' | 'q
 
 export const GROUPS: readonly { id: GroupId; title: string; fields: readonly (keyof Settings)[] }[] = [
   { id: 'collection', title: 'Collection', fields: ['pollMs', 'idlePollMs', 'includeLoopback'] },
-  { id: 'retention', title: 'History & retention', fields: ['retentionDays', 'hourlyRetentionDays'] },
+  { id: 'retention', title: 'History & retention', fields: ['retentionDays', 'hourlyRetentionDays', 'dailyRetentionDays'] },
   { id: 'cost', title: 'Egress cost', fields: ['costPerGb', 'currency'] },
   {
     id: 'notifications',
@@ -43,8 +43,9 @@ export const FIELDS: Record<keyof Settings, FieldSpec> = {
   pollMs: { kind: 'number', label: 'Poll interval while active', help: 'How often connections are read while traffic flows.', unit: 'ms', step: 250 },
   idlePollMs: { kind: 'number', label: 'Poll interval when idle', help: 'Slower polling when nothing has moved for a while saves CPU.', unit: 'ms', step: 250 },
   includeLoopback: { kind: 'bool', label: 'Record loopback traffic', help: 'Traffic to this computer itself (127.0.0.1, ::1). It never leaves the machine and costs nothing.' },
-  retentionDays: { kind: 'number', label: 'Keep connections and minute data', help: 'Older detail is deleted; hourly totals remain.', unit: 'days' },
-  hourlyRetentionDays: { kind: 'number', label: 'Keep hourly totals', help: 'Used for long-range charts and cost.', unit: 'days' },
+  retentionDays: { kind: 'number', label: 'Keep individual connections', help: 'Older connections survive as hourly and daily totals per app and destination.', unit: 'days' },
+  hourlyRetentionDays: { kind: 'number', label: 'Keep hourly totals', help: 'Used for charts and cost by the hour.', unit: 'days' },
+  dailyRetentionDays: { kind: 'number', label: 'Keep daily totals', help: 'Per app and destination; used for long-range reports and cost.', unit: 'days' },
   costPerGb: { kind: 'number', label: 'Price per GB of internet egress', help: 'One GB is 10⁹ bytes. LAN and loopback traffic are free.', step: 0.01 },
   currency: { kind: 'currency', label: 'Currency', help: 'ISO 4217 code, e.g. USD, EUR, GBP.' },
   notifyNewApp: { kind: 'bool', label: 'New app goes online', help: 'The first time an app sends traffic.' },
