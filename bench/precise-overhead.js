@@ -29,6 +29,7 @@ const ROLE = args.role;
 const DIST = process.env.OUTFLOW_DIST || path.join(__dirname, '..', 'dist');
 const HZ = 100; // USER_HZ on Linux: /proc/<pid>/stat times are in 1/100 s
 const WARMUP = 4; // seconds of transfer before the measured window
+const ENGINE_WARMUP = 10;
 
 function statTimes(pid) {
   const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -269,7 +270,8 @@ async function compareEngines(rate, seconds) {
       out[mode] = await measureServe({
         label: mode,
         env,
-        warmupS: WARMUP,
+        // Longer than the collectors' warm-up: a fresh engine compiles and collects for a few seconds.
+        warmupS: ENGINE_WARMUP,
         windowS: seconds - WARMUP - 1,
         // Precise mode joins once bpftrace has compiled its program (2-4 s): wait for it, then start
         // the transfer so both engines see the same load for the same time.
@@ -279,7 +281,7 @@ async function compareEngines(rate, seconds) {
             if (Date.now() > deadline) throw new Error(`outflow serve never reached ${mode} mode`);
             await new Promise((r) => setTimeout(r, 200));
           }
-          g = child('generator', [`--port=${port}`, `--rate=${rate}`, `--seconds=${seconds + 2}`]);
+          g = child('generator', [`--port=${port}`, `--rate=${rate}`, `--seconds=${seconds + ENGINE_WARMUP + 2}`]);
         },
         inspect: async (url) => {
           // In precise mode, lost tracer events, overflowed maps and dropped rows are all counted here.

@@ -19,7 +19,7 @@ const only = onlyArg === -1 ? null : new Set(String(process.argv[onlyArg + 1] ||
 /** Arguments per benchmark and mode; a bench not listed gets --quick or --full. */
 const ARGS = {
   'tick-cost': { quick: ['--quick'], full: [] },
-  'precise-overhead': { quick: ['--seconds=12'], full: ['--seconds=64'] },
+  'precise-overhead': { quick: ['--seconds=15'], full: ['--seconds=64'] },
 };
 /** What each needs; a missing requirement is reported as skipped, with the reason. */
 const NEEDS = {
@@ -100,12 +100,27 @@ function summary(r) {
       for (const v of x.results) lines.push(`${v.name}: first live row ${fmt(v.rowMs, 0)} ms (target ≤ ${v.targetMs}) = ${fmt(v.ratio)}× node -e 0${v.rowMs > v.targetMs ? '  OVER' : ''}`);
       break;
     case 'tick-cost':
-      for (const l of x.levels || []) lines.push(`${l.sockets} sockets: snapshot ${fmt(l.snapshotMs)} ms = ${fmt(l.ratio, 2)}× raw \`ss -tinH\` (${fmt(l.rawSsMs)} ms)`);
-      if (x.cpu) lines.push(`CPU at 1 Hz: ${JSON.stringify(x.cpu).slice(0, 200)}`);
-      if (x.rss) lines.push(`RSS: ${fmt(x.rss.rssMB)} MB with ${x.rss.listed ?? x.rss.atConnections} sockets listed`);
+      for (const l of x.levels || []) {
+        lines.push(`${l.sockets} sockets: tick ${fmt(l.snapshotMs)} ms = ${fmt(l.ratio, 2)}× raw \`ss -tinH\` (${fmt(l.rawSsMs)} ms); listing with ss ${fmt(l.ssTickMs)} ms = ${fmt(l.ssRatio, 2)}× (target ≤ 1.2)`);
+      }
+      for (const c of x.cpuVariants || []) lines.push(`collector CPU at 1 Hz, ${c.label}: ${fmt(c.percentOfCore, 3)} % of a core`);
+      if (x.rss) lines.push(`RSS: ${fmt(x.rss.rssMB)} MB with ${x.rss.listed ?? x.rss.atConnections} sockets listed (target ≤ 80)`);
+      break;
+    case 'engine-cpu':
+      for (const l of x.loads) {
+        lines.push(
+          `${l.load}: engine at 1 Hz ${fmt(l.shipped.percentOfCore, 3)} % of a core = ${fmt(l.ratio, 2)}× the ss-forking engine (${fmt(l.baseline.percentOfCore, 3)} %), target ≤ ${x.targetPercent}${l.shipped.percentOfCore > x.targetPercent ? '  OVER' : ''}`,
+        );
+      }
       break;
     case 'precise-overhead':
-      lines.push(`precise ${x.precise?.cpuPercent}% CPU = ${x.ratio}× polling (${x.polling?.cpuPercent}%), target ≤ 2; counted ${x.accuracy?.preciseCountedOut} of ${x.accuracy?.generatorSent} bytes sent`);
+      lines.push(`collectors: precise ${x.precise?.cpuPercent}% CPU = ${x.ratio}× a bare ss poll (${x.polling?.cpuPercent}%); counted ${x.accuracy?.preciseCountedOut} of ${x.accuracy?.generatorSent} bytes sent`);
+      if (x.engines) {
+        const e = x.engines;
+        lines.push(
+          `engines: outflow serve precise ${fmt(e.precise.percentOfCore, 2)}% = ${fmt(e.ratio, 2)}× polling only (${fmt(e.polling.percentOfCore, 2)}%), target ≤ 2${e.ratio > 2 ? '  OVER' : ''}; dropped ${e.precise.droppedSamples}`,
+        );
+      }
       break;
     default:
       lines.push(JSON.stringify(x).slice(0, 400));

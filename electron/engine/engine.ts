@@ -9,7 +9,7 @@ import { FlowsTable } from '../store/queries/flows';
 import { ProcessesTable } from '../store/queries/processes';
 import { RemotesTable } from '../store/queries/remotes';
 import { appSummaries, destinations, historyPage, machineSince, series, totalsSince, type ReportContext } from '../store/queries/reports';
-import { minuteHorizon, pruneBatch, reclaimSpace, rollUpHours } from '../store/queries/retention';
+import { minuteHorizon, pruneBatch, reclaimSpace, rewindRollups, rollUpHours } from '../store/queries/retention';
 import { loadSettings, saveSettings } from '../store/queries/settings';
 import { TrafficTable } from '../store/queries/traffic';
 import { Cadence } from './cadence';
@@ -53,6 +53,8 @@ const MAINTENANCE_EVERY_MS = 60_000;
 const WRITE_BUSY_MS = 250;
 const STATUS_EVERY_MS = 5_000;
 const REPROBE_EVERY_MS = 5_000;
+/** A tick stamped this much before the previous one means the wall clock was set back. */
+const BACKWARD_JUMP_MS = 1_000;
 
 /** The engine: one poll loop writing one transaction per tick, and the API every transport serves. */
 export function createEngine(o: EngineOptions): EngineHandle & { status(): EngineStatus; pidsOf(appPath: string): number[] } {
@@ -201,6 +203,8 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
         caps = { ...caps, mode: snap.mode, notes: snap.notes ?? caps.notes };
         log('warn', `collector mode is now ${snap.mode}: ${caps.notes.join('; ')}`);
       }
+      // A backward clock jump: this tick writes into hours the roll-ups already passed.
+      if (lastTickAt !== null && snap.at < lastTickAt - BACKWARD_JUMP_MS) rewindAfterJump(snap.at);
       const outcome = ingest(snap.at, () => {
         const out = tracker.ingest(snap, caps.seesClosedSockets);
         recordMachine(snap.at, snap.machine);
@@ -227,6 +231,15 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
       emit({ type: 'status', data: status() });
     }
     schedule(cadence.next(active));
+  }
+
+  function rewindAfterJump(at: number): void {
+    try {
+      withBusyTimeout(db, WRITE_BUSY_MS, () => rewindRollups(db, at));
+      log('warn', `the clock went back to ${new Date(at).toISOString()}; hours from then on will be rolled up again`);
+    } catch (err) {
+      log('warn', `could not rewind the roll-ups after the clock went back: ${(err as Error).message}`);
+    }
   }
 
   function wanted(type: EngineEvent['type']): boolean {

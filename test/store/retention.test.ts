@@ -15,6 +15,7 @@ import {
   hourHorizon,
   minuteHorizon,
   pruneBatch,
+  rewindRollups,
   rolledUntil,
   rollUpHours,
   type RetentionSettings,
@@ -209,5 +210,56 @@ describe('retention settings', () => {
     db.close();
     db = openStore({ path: join(dir, 'o.db') }).db;
     expect(loadSettings(db)).toMatchObject({ retentionDays: 30, hourlyRetentionDays: 365, dailyRetentionDays: 730 });
+  });
+});
+
+describe('after the clock went back', () => {
+  const KEEP = { retentionDays: 3, hourlyRetentionDays: 90, dailyRetentionDays: 730 };
+  const hourSum = (from: number, to: number): number =>
+    one<{ b: number | null }>('SELECT SUM(bytes_out) AS b FROM traffic_hour WHERE hour >= ? AND hour < ?', from, to).b ?? 0;
+  const daySum = (day: number): number => one<{ b: number | null }>('SELECT SUM(bytes_out) AS b FROM traffic_day WHERE day = ?', day).b ?? 0;
+  const minuteSum = (from: number, to: number): number =>
+    one<{ b: number | null }>('SELECT SUM(bytes_out) AS b FROM traffic_minute WHERE minute >= ? AND minute < ?', from, to).b ?? 0;
+
+  it('bytes written into hours already rolled up reach the hourly and daily totals', () => {
+    const start = floorTo(NOW - 30 * HOUR, HOUR);
+    for (let t = start; t < NOW; t += 10 * MINUTE) connect(t, 100);
+    maintain(NOW, KEEP);
+    const rolled = rolledUntil(db);
+    expect(rolled).toBeGreaterThan(NOW - 2 * HOUR);
+    // The clock is set back five hours; the engine rewinds, then writes there.
+    const back = NOW - 5 * HOUR;
+    rewindRollups(db, back);
+    expect(rolledUntil(db)).toBe(floorTo(back, HOUR));
+    for (let i = 0; i < 3; i++) connect(back + i * MINUTE, 7_000);
+    maintain(NOW, KEEP);
+    expect(rolledUntil(db)).toBe(rolled);
+    // Every rolled hour equals its minutes, the late bytes included.
+    expect(hourSum(start, rolled)).toBe(minuteSum(start, rolled));
+    expect(hourSum(floorTo(back, HOUR), floorTo(back, HOUR) + HOUR)).toBe(6 * 100 + 21_000);
+    const day = floorTo(back, DAY);
+    if (day + DAY <= daysRolledUntil(db)) expect(daySum(day)).toBe(hourSum(day, day + DAY));
+  });
+
+  it('never rewinds before the oldest minute held, so no hour is rolled from part of its minutes', () => {
+    const start = floorTo(NOW - 5 * DAY, HOUR);
+    for (let t = start; t < NOW; t += 30 * MINUTE) connect(t, 100);
+    maintain(NOW, KEEP);
+    const horizon = minuteHorizon(db);
+    expect(horizon).toBeGreaterThan(start);
+    const before = hourSum(start, horizon);
+    rewindRollups(db, NOW - 4 * DAY);
+    expect(rolledUntil(db)).toBe(floorTo(horizon, HOUR));
+    maintain(NOW, KEEP);
+    // The hours before the horizon keep their totals (their minutes are gone).
+    expect(hourSum(start, horizon)).toBe(before);
+    expect(hourSum(floorTo(horizon, HOUR), rolledUntil(db))).toBe(minuteSum(floorTo(horizon, HOUR), rolledUntil(db)));
+  });
+
+  it('does nothing when nothing was rolled up past that time', () => {
+    connect(NOW - 10 * MINUTE, 1);
+    const before = rolledUntil(db);
+    rewindRollups(db, NOW - 5 * MINUTE);
+    expect(rolledUntil(db)).toBe(before);
   });
 });

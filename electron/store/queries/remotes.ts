@@ -8,6 +8,13 @@ export interface RemoteRow extends HostInfo {
 }
 
 /** Interned remote addresses with what we know of them (name, country, network owner). */
+/**
+ * Destinations cached in memory, most recently used last. A workstation meets tens of thousands of
+ * addresses a day and the table keeps them all; the cache keeps the ones in use (flows hold their
+ * rows) and loads the rest by primary key or unique index when asked.
+ */
+const MAX_CACHED = 20_000;
+
 export class RemotesTable {
   private readonly byAddr = new Map<string, RemoteRow>();
   private readonly byId = new Map<number, RemoteRow>();
@@ -27,7 +34,7 @@ export class RemotesTable {
 
   ensure(addr: string, family: Family, info: Omit<HostInfo, 'host'>, host: string | null): RemoteRow {
     const cached = this.byAddr.get(addr);
-    if (cached) return cached;
+    if (cached) return this.used(cached);
     const existing = this.loadOne.get(addr) as RawRemote | undefined;
     const row: RemoteRow = existing
       ? fromRaw(existing)
@@ -41,29 +48,52 @@ export class RemotesTable {
           org: info.org,
           scope: info.scope,
         };
-    this.byAddr.set(addr, row);
-    this.byId.set(row.id, row);
-    return row;
+    return this.remember(row);
   }
 
   get(id: number): RemoteRow | undefined {
     const cached = this.byId.get(id);
-    if (cached) return cached;
+    if (cached) return this.used(cached);
     const raw = this.loadById.get(id) as RawRemote | undefined;
-    if (!raw) return undefined;
-    const row = fromRaw(raw);
-    this.byAddr.set(row.addr, row);
-    this.byId.set(row.id, row);
-    return row;
+    return raw ? this.remember(fromRaw(raw)) : undefined;
   }
 
   /** Returns true when the stored name changed. */
   recordHost(addr: string, host: string | null, now: number): boolean {
-    const row = this.byAddr.get(addr);
-    if (!row || row.host === host || host === null) return false;
+    if (host === null) return false;
+    let row = this.byAddr.get(addr);
+    if (!row) {
+      // Evicted since (a name can take seconds to arrive): the table still has it.
+      const raw = this.loadOne.get(addr) as RawRemote | undefined;
+      if (!raw) return false;
+      row = this.remember(fromRaw(raw));
+    }
+    if (row.host === host) return false;
     this.setHost.run(host, now, row.id);
     row.host = host;
     return true;
+  }
+
+  get size(): number {
+    return this.byAddr.size;
+  }
+
+  /** Moves a hit to the recently used end (a Map iterates in insertion order). */
+  private used(row: RemoteRow): RemoteRow {
+    this.byAddr.delete(row.addr);
+    this.byAddr.set(row.addr, row);
+    return row;
+  }
+
+  private remember(row: RemoteRow): RemoteRow {
+    this.byAddr.set(row.addr, row);
+    this.byId.set(row.id, row);
+    while (this.byAddr.size > MAX_CACHED) {
+      const oldest = this.byAddr.values().next().value!;
+      this.byAddr.delete(oldest.addr);
+      this.byId.delete(oldest.id);
+    }
+    return row;
   }
 }
 

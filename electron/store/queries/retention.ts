@@ -83,6 +83,24 @@ export function rollUpHours(db: Db, now: number, maxHours = 24): number {
   return rolled;
 }
 
+/**
+ * The clock went back to `at`: what is written from now on lands in hours (and days) already rolled
+ * up, which the roll-ups would never look at again. Moves both pointers back so those hours are
+ * rolled again from their minutes (a roll-up replaces an hour's totals with its minutes' sums).
+ * Never before the hour of the oldest minute held (minutes go by whole hours, so every hour from
+ * there on has all its minutes): earlier hours would be rolled from part of theirs. Call it before
+ * writing at `at`.
+ */
+export function rewindRollups(db: Db, at: number): void {
+  const set = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const horizon = minuteHorizon(db);
+  if (horizon === Number.MAX_SAFE_INTEGER) return;
+  const hour = Math.max(floorTo(at, HOUR), floorTo(horizon, HOUR));
+  if (hour < rolledUntil(db)) set.run(ROLLED_KEY, String(hour));
+  const day = floorTo(hour, DAY);
+  if (day < daysRolledUntil(db)) set.run(DAYS_ROLLED_KEY, String(day));
+}
+
 /** Rolls completed days of traffic_hour into traffic_day (a day is complete once its hours are rolled). */
 function rollUpDays(db: Db, maxDays: number): void {
   const set = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
