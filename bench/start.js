@@ -11,6 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { ROOT } = require('./lib/dist');
+const { servedUrl, stop } = require('./lib/serve-cpu');
 
 const full = process.argv.includes('--full');
 const RUNS = full ? 7 : 3;
@@ -44,18 +45,6 @@ function nodeBaseline() {
   return new Promise((resolve) => child.on('exit', () => resolve(Number(process.hrtime.bigint() - t0) / 1e6)));
 }
 
-function stop(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 async function launch(port, env) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outflow-bench-start-'));
   const t0 = process.hrtime.bigint();
@@ -67,19 +56,7 @@ async function launch(port, env) {
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   try {
-    const url = await new Promise((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`serve did not print its URL: ${err}`)), 30_000);
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-      child.stdout.on('data', (d) => {
-        out += d;
-        const m = /running at (http:\/\/\S+)#token=(\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve({ base: m[1], token: m[2] });
-        }
-      });
-    });
+    const url = await servedUrl(child, () => err);
     const urlMs = elapsed();
     for (;;) {
       const res = await fetch(new URL('/api/live.snapshot', url.base), {

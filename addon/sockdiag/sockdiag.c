@@ -172,6 +172,13 @@ static int dump_request(out_t *o, uint8_t proto, const void *msg, size_t len) {
   return err;
 }
 
+static void dump_header(struct nlmsghdr *h, size_t len, uint16_t type) {
+  h->nlmsg_len = len;
+  h->nlmsg_type = type;
+  h->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  h->nlmsg_seq = 1;
+}
+
 // One dump (family × protocol) with the current request format.
 static int dump(out_t *o, int family, uint8_t proto, uint32_t states) {
   struct {
@@ -179,10 +186,7 @@ static int dump(out_t *o, int family, uint8_t proto, uint32_t states) {
     struct inet_diag_req_v2 req;
   } msg;
   memset(&msg, 0, sizeof msg);
-  msg.nlh.nlmsg_len = sizeof msg;
-  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  msg.nlh.nlmsg_seq = 1;
+  dump_header(&msg.nlh, sizeof msg, SOCK_DIAG_BY_FAMILY);
   msg.req.sdiag_family = family;
   msg.req.sdiag_protocol = proto;
   msg.req.idiag_states = states;
@@ -201,10 +205,7 @@ static int dump_tcp_both(out_t *o, uint32_t states) {
     struct inet_diag_req req;
   } msg;
   memset(&msg, 0, sizeof msg);
-  msg.nlh.nlmsg_len = sizeof msg;
-  msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
-  msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  msg.nlh.nlmsg_seq = 1;
+  dump_header(&msg.nlh, sizeof msg, TCPDIAG_GETSOCK);
   msg.req.idiag_family = AF_INET;
   msg.req.idiag_states = states;
   msg.req.idiag_ext = 1 << (INET_DIAG_INFO - 1);

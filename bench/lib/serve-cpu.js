@@ -42,6 +42,7 @@ function treeCpu(pid, kids) {
   return t;
 }
 
+/** SIGTERM, then SIGKILL after 10 s; resolves once the process is gone. */
 function stop(child) {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -61,6 +62,23 @@ function prepareDb(file) {
   const store = openStore({ path: file });
   saveSettings(store.db, loadSettings(store.db), { pollMs: 1000, idlePollMs: 1000 });
   store.db.close();
+}
+
+/** The URL and token `outflow serve` prints once it serves; rejects if it exits first. */
+function servedUrl(child, stderr) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not print its URL: ${stderr()}`)), 30_000);
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr()}`)));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /running at (http:\/\/\S+)#token=(\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ base: m[1], token: m[2] });
+      }
+    });
+  });
 }
 
 /** Calls an API method of the running serve. */
@@ -93,19 +111,7 @@ async function startServe({ env = {}, ready }) {
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const url = await new Promise((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 30_000);
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-      child.stdout.on('data', (d) => {
-        out += d;
-        const m = /running at (http:\/\/\S+)#token=(\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve({ base: m[1], token: m[2] });
-        }
-      });
-    });
+    const url = await servedUrl(child, () => err);
     if (ready) await ready(url);
     return {
       url,
@@ -161,4 +167,4 @@ async function measureServe({ label, env, warmupS, windowS, ready, inspect }) {
   }
 }
 
-module.exports = { startServe, measureTogether, measureServe, api };
+module.exports = { startServe, measureTogether, measureServe, api, stop, servedUrl };

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { Proto } from '../shared/types';
-import { parseSsEndpoint, unifyWildcardFamily, type SsSocket } from './parse/ss';
+import { parseSsEndpoint, SS_STATE_NAMES, unifyWildcardFamily, type SsSocket } from './parse/ss';
 
 interface Addon {
   list(tcp: boolean, udp: boolean, all: boolean): Buffer;
@@ -56,23 +56,6 @@ const IPPROTO_UDP = 17;
 const TCP_TIME_WAIT = 6;
 const TCP_SYN_RECV = 3;
 const TCP_NEW_SYN_RECV = 12;
-
-/** The kernel's TCP states as ss names them (index = state number); UDP uses the same numbers. */
-const STATE_NAMES = [
-  'UNKNOWN',
-  'ESTAB',
-  'SYN-SENT',
-  'SYN-RECV',
-  'FIN-WAIT-1',
-  'FIN-WAIT-2',
-  'TIME-WAIT',
-  'UNCONN',
-  'CLOSE-WAIT',
-  'LAST-ACK',
-  'LISTEN',
-  'CLOSING',
-  'SYN-RECV',
-];
 
 /** Where the addon is: beside the sources in a checkout, unpacked beside app.asar when packaged. */
 export function addonPath(): string {
@@ -131,7 +114,8 @@ function decode(buf: Buffer, v: DataView, at: number, le: boolean, known?: (cook
   const af = buf[at + OFF_AF];
   if (!proto || (af !== AF_INET && af !== AF_INET6)) return null;
   const stateNum = buf[at + OFF_STATE]!;
-  const state = STATE_NAMES[stateNum] ?? 'UNKNOWN';
+  // TCP_NEW_SYN_RECV (12) is a request socket; ss shows it as SYN-RECV.
+  const state = stateNum === TCP_NEW_SYN_RECV ? 'SYN-RECV' : (SS_STATE_NAMES[stateNum] ?? 'UNKNOWN');
   const mini = stateNum === TCP_TIME_WAIT || stateNum === TCP_SYN_RECV || stateNum === TCP_NEW_SYN_RECV;
   const inodeRaw = v.getUint32(at + OFF_INODE, le);
   // Same identity as ss prints (`sk:%llx` of cookie[1] << 32 | cookie[0]) so `ss -E` events match.

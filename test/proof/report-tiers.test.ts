@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Db } from '../../electron/store/db';
-import { AppsTable } from '../../electron/store/queries/apps';
+import type { Db } from '../../electron/store/db';
 import { FlowsTable } from '../../electron/store/queries/flows';
-import { RemotesTable } from '../../electron/store/queries/remotes';
 import { appSummaries, destinations, historyPage, series } from '../../electron/store/queries/reports';
 import { daysRolledUntil, MINUTE_RETENTION_DAYS, minuteHorizon, pruneBatch, rolledUntil, rollUpHours } from '../../electron/store/queries/retention';
 import { planSlices, tierState } from '../../electron/store/queries/tiers';
-import { HOUR, MINUTE, TrafficTable } from '../../electron/store/queries/traffic';
-import type { AddressScope } from '../../electron/shared/types';
+import { HOUR, MINUTE } from '../../electron/store/queries/traffic';
+import { expectAppTotals, writeSyntheticTraffic, type SyntheticTraffic, type TrafficRow } from '../helpers/synthetic-traffic';
 
 // Reports answer long ranges from daily and hourly roll-ups and the edges from minute buckets
 // (electron/store/queries/tiers.ts). Whatever the range, every byte must be counted exactly once:
@@ -22,61 +17,33 @@ const START = Date.UTC(2026, 9, 3, 5, 17);
 const DAYS = 10;
 const END = START + DAYS * DAY;
 
-interface Row {
-  minute: number;
-  app: number;
-  remote: number;
-  rport: number;
-  proto: 'tcp' | 'udp';
-  out: number;
-  in: number;
-  flows: number;
-}
+type Row = TrafficRow;
 
-let dir: string;
+let fx: SyntheticTraffic;
 let db: Db;
-const truth: Row[] = [];
-const appIds: number[] = [];
-const remoteInfo = new Map<number, { scope: AddressScope; country: string | null; addr: string }>();
+let truth: Row[];
+let appIds: number[];
+let remoteInfo: SyntheticTraffic['remoteInfo'];
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'outflow-tiers-'));
-  db = openStore({ path: join(dir, 'o.db') }).db;
-  const apps = new AppsTable(db);
-  const remotes = new RemotesTable(db);
-  const traffic = new TrafficTable(db);
-  for (const name of ['browser', 'sync', 'updater']) appIds.push(apps.ensure(`/usr/bin/${name}`, name, true, START).app.id);
-  const dests: [string, AddressScope, string | null][] = [
-    ['198.18.1.1', 'internet', 'NL'],
-    ['198.18.1.2', 'internet', 'DE'],
-    ['2001:db8::5', 'internet', 'US'],
-    ['198.19.0.9', 'lan', null],
-    ['127.0.0.1', 'loopback', null],
-  ];
-  const remoteIds = dests.map(([addr, scope, country]) => {
-    const r = remotes.ensure(addr, addr.includes(':') ? 6 : 4, { scope, country, asn: null, org: null }, null);
-    remoteInfo.set(r.id, { scope, country, addr });
-    return r.id;
+  fx = writeSyntheticTraffic({
+    prefix: 'outflow-tiers-',
+    start: START,
+    end: END,
+    apps: ['browser', 'sync', 'updater'],
+    dests: [
+      ['198.18.1.1', 'internet', 'NL'],
+      ['198.18.1.2', 'internet', 'DE'],
+      ['2001:db8::5', 'internet', 'US'],
+      ['198.19.0.9', 'lan', null],
+      ['127.0.0.1', 'loopback', null],
+    ],
+    seed: 12345,
+    gap: { min: 20_000, spread: 160_000 },
+    mixPorts: true,
   });
-  // A deterministic irregular stream of writes, the way ticks write them.
-  let seed = 12345;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  db.transaction(() => {
-    for (let t = START; t < END; t += Math.floor(20_000 + rand() * 160_000)) {
-      const row: Row = {
-        minute: Math.floor(t / MINUTE) * MINUTE,
-        app: appIds[Math.floor(rand() * appIds.length)]!,
-        remote: remoteIds[Math.floor(rand() * remoteIds.length)]!,
-        rport: rand() < 0.7 ? 443 : 53,
-        proto: rand() < 0.8 ? 'tcp' : 'udp',
-        out: Math.floor(rand() * 100_000),
-        in: Math.floor(rand() * 10_000),
-        flows: rand() < 0.3 ? 1 : 0,
-      };
-      truth.push(row);
-      traffic.add(t, { appId: row.app, remoteId: row.remote, rport: row.rport, proto: row.proto, bytesOut: row.out, bytesIn: row.in, flows: row.flows });
-    }
-  })();
+  ({ db, truth, appIds, remoteInfo } = fx);
+  const remoteIds = fx.remoteIds;
   // One connection at the start, so history totals cover the whole period.
   new FlowsTable(db).insert({
     appId: appIds[0]!,
@@ -99,10 +66,7 @@ beforeAll(() => {
   for (let i = 0; i < 50; i++) rollUpHours(db, END + HOUR, 1000);
   for (let i = 0; i < 500; i++) if (pruneBatch(db, END, { retentionDays: 30, hourlyRetentionDays: 365, dailyRetentionDays: 730 }).minutes === 0) break;
 });
-afterAll(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fx.close());
 
 const ctx = () => ({ now: END, costPerGb: 0.09, minuteHorizon: minuteHorizon(db) });
 const inRange = (r: Row, since: number, until: number): boolean => r.minute >= Math.floor(since / MINUTE) * MINUTE && r.minute < until;
@@ -150,11 +114,7 @@ describe('reports over day, hour and minute tiers', () => {
         for (const app of appIds) {
           const mine = shown.filter((r) => r.app === app);
           const got = summaries.find((s) => s.id === app);
-          expect(got?.bytesOut ?? 0).toBe(sum(mine, (r) => r.out));
-          expect(got?.bytesIn ?? 0).toBe(sum(mine, (r) => r.in));
-          expect(got?.flows ?? 0).toBe(sum(mine, (r) => r.flows));
-          const billable = sum(mine.filter((r) => remoteInfo.get(r.remote)!.scope === 'internet'), (r) => r.out);
-          expect(got?.cost ?? 0).toBeCloseTo((billable / 1e9) * 0.09, 12);
+          expectAppTotals(got, mine, (r) => remoteInfo.get(r.remote)!.scope === 'internet');
           const dests = destinations(db, ctx(), { appId: app, since, until, limit: 50 });
           for (const [id, info] of remoteInfo) {
             const d = dests.find((x) => x.remote === info.addr);

@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costSummary } from '../../electron/insight/cost';
 import type { AddressScope } from '../../electron/shared/types';
-import { openStore, type Db } from '../../electron/store/db';
-import { AppsTable } from '../../electron/store/queries/apps';
-import { RemotesTable } from '../../electron/store/queries/remotes';
+import type { Db } from '../../electron/store/db';
 import { appSummaries, destinations, series, totalsSince } from '../../electron/store/queries/reports';
 import { dayHorizon, daysRolledUntil, hourHorizon, minuteHorizon, pruneBatch, rollUpHours } from '../../electron/store/queries/retention';
 import { planSlices, tierState, type Tier } from '../../electron/store/queries/tiers';
-import { HOUR, MINUTE, TrafficTable } from '../../electron/store/queries/traffic';
+import { HOUR, MINUTE } from '../../electron/store/queries/traffic';
+import { expectAppTotals, writeSyntheticTraffic, type SyntheticTraffic, type TrafficRow } from '../helpers/synthetic-traffic';
 
 // Each tier kept for its own retention, as the defaults do (connections 3 days, minutes 2, hours 90,
 // days 730), scaled down: minutes 2 days, hours 12, days 30, over 40 days of traffic. Whatever the
@@ -23,58 +19,36 @@ const START = Date.UTC(2026, 8, 20, 5, 17);
 const END = START + 40 * DAY;
 const KEEP = { retentionDays: 3, hourlyRetentionDays: 12, dailyRetentionDays: 30 };
 
-interface Row {
-  minute: number;
-  app: number;
-  remote: number;
-  out: number;
-  in: number;
-  flows: number;
-}
+type Row = TrafficRow;
 
-let dir: string;
+let fx: SyntheticTraffic;
 let db: Db;
-const truth: Row[] = [];
-const appIds: number[] = [];
+let truth: Row[];
+let appIds: number[];
 const scopes = new Map<number, AddressScope>();
 const addrs = new Map<number, string>();
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'outflow-pruned-tiers-'));
-  db = openStore({ path: join(dir, 'o.db') }).db;
-  const apps = new AppsTable(db);
-  const remotes = new RemotesTable(db);
-  const traffic = new TrafficTable(db);
-  for (const name of ['browser', 'sync']) appIds.push(apps.ensure(`/usr/bin/${name}`, name, true, START).app.id);
-  const remoteIds = (
-    [
-      ['198.18.1.1', 'internet'],
-      ['198.18.1.2', 'internet'],
-      ['198.19.0.9', 'lan'],
-      ['127.0.0.1', 'loopback'],
-    ] as [string, AddressScope][]
-  ).map(([addr, scope]) => {
-    const id = remotes.ensure(addr, 4, { scope, country: null, asn: null, org: null }, null).id;
-    scopes.set(id, scope);
-    addrs.set(id, addr);
-    return id;
+  fx = writeSyntheticTraffic({
+    prefix: 'outflow-pruned-tiers-',
+    start: START,
+    end: END,
+    apps: ['browser', 'sync'],
+    dests: [
+      ['198.18.1.1', 'internet', null],
+      ['198.18.1.2', 'internet', null],
+      ['198.19.0.9', 'lan', null],
+      ['127.0.0.1', 'loopback', null],
+    ],
+    seed: 4242,
+    gap: { min: 60_000, spread: 400_000 },
+    mixPorts: false,
   });
-  let seed = 4242;
-  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  db.transaction(() => {
-    for (let t = START; t < END; t += Math.floor(60_000 + rand() * 400_000)) {
-      const row: Row = {
-        minute: Math.floor(t / MINUTE) * MINUTE,
-        app: appIds[Math.floor(rand() * appIds.length)]!,
-        remote: remoteIds[Math.floor(rand() * remoteIds.length)]!,
-        out: Math.floor(rand() * 100_000),
-        in: Math.floor(rand() * 10_000),
-        flows: rand() < 0.3 ? 1 : 0,
-      };
-      truth.push(row);
-      traffic.add(t, { appId: row.app, remoteId: row.remote, rport: 443, proto: 'tcp', bytesOut: row.out, bytesIn: row.in, flows: row.flows });
-    }
-  })();
+  ({ db, truth, appIds } = fx);
+  for (const [id, info] of fx.remoteInfo) {
+    scopes.set(id, info.scope);
+    addrs.set(id, info.addr);
+  }
   // The engine's maintenance, once a simulated hour over the 40 days: roll up, then prune.
   for (let now = START + HOUR; now <= END; now += HOUR) {
     rollUpHours(db, now, 1000);
@@ -83,10 +57,7 @@ beforeAll(() => {
   for (let before = -1; rollUpHours(db, END, 1000) > 0 || daysRolledUntil(db) !== before; ) before = daysRolledUntil(db);
   for (let i = 0; i < 100; i++) pruneBatch(db, END, KEEP);
 });
-afterAll(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fx.close());
 
 const ctx = () => ({ now: END, costPerGb: 0.09, minuteHorizon: minuteHorizon(db) });
 const sum = (rows: Row[], f: (r: Row) => number): number => rows.reduce((s, r) => s + f(r), 0);
@@ -151,11 +122,7 @@ describe('reports when hours and days have been pruned too', () => {
         for (const app of appIds) {
           const mine = shown.filter((r) => r.app === app);
           const got = summaries.find((s) => s.id === app);
-          expect(got?.bytesOut ?? 0).toBe(sum(mine, (r) => r.out));
-          expect(got?.bytesIn ?? 0).toBe(sum(mine, (r) => r.in));
-          expect(got?.flows ?? 0).toBe(sum(mine, (r) => r.flows));
-          const billable = sum(mine.filter((r) => scopes.get(r.remote) === 'internet'), (r) => r.out);
-          expect(got?.cost ?? 0).toBeCloseTo((billable / 1e9) * 0.09, 12);
+          expectAppTotals(got, mine, (r) => scopes.get(r.remote) === 'internet');
           const dests = destinations(db, ctx(), { appId: app, since, until, limit: 50 });
           for (const [id, addr] of addrs) {
             expect(dests.find((d) => d.remote === addr)?.bytesOut ?? 0).toBe(sum(rows.filter((r) => r.app === app && r.remote === id), (r) => r.out));

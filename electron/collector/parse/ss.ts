@@ -138,8 +138,9 @@ const BYTES_NEEDLE = Buffer.from(' bytes_', 'latin1');
 /** Other `-e` detail keys (and `timer:`, printed for TCP) that come before tcp_info and are not used. */
 const SKIPPED_DETAILS = ['timer:', 'v6only:', 'fwmark:', 'tos:', 'tclass:', 'class_id:', 'ipproto:'].map((k) => Buffer.from(k, 'latin1'));
 const SHUTDOWN_MARKERS = ['<->', '--->', '<---', '---'].map((k) => Buffer.from(k, 'latin1'));
-/** State names ss prints, as constants, so a line's state costs no string. */
-const STATES = [
+/** State names as ss prints them, indexed by the kernel's state number (sock_diag reports numbers). */
+export const SS_STATE_NAMES = [
+  'UNKNOWN',
   'ESTAB',
   'SYN-SENT',
   'SYN-RECV',
@@ -151,8 +152,9 @@ const STATES = [
   'LAST-ACK',
   'LISTEN',
   'CLOSING',
-  'UNKNOWN',
-].map((name) => ({ name, bytes: Buffer.from(name, 'latin1') }));
+] as const;
+/** The same, as bytes, so a line's state costs no string. */
+const STATES = SS_STATE_NAMES.map((name) => ({ name, bytes: Buffer.from(name, 'latin1') }));
 
 /** Parse the line b[start, end). */
 function parseSsBytes(b: Buffer, start: number, end: number, opts: SsParseOptions): SsSocket | null {
