@@ -10,6 +10,8 @@ export const dropHourAppIndex: Migration = {
   version: 3,
   name: 'drop-hour-app-index',
   up: (db) => {
-    db.exec('DROP INDEX IF EXISTS traffic_hour_app');
+    db.exec(DROP_INDEX_SQL);
   },
 };
+
+const DROP_INDEX_SQL = 'DROP INDEX IF EXISTS traffic_hour_app';

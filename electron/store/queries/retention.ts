@@ -32,6 +32,11 @@ export function daysRolledUntil(db: Db): number {
   return readPointer(db, DAYS_ROLLED_KEY);
 }
 
+/** Progress pointers live in `settings` under keys starting with `_`. */
+function pointerWriter(db: Db): { run(key: string, value: string): unknown } {
+  return db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+}
+
 function readPointer(db: Db, key: string): number {
   const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
   const n = row ? Number(row.value) : 0;
@@ -44,7 +49,7 @@ function readPointer(db: Db, key: string): number {
  * hours into traffic_day. Idempotent: progress is kept in `settings`. Returns the hours rolled.
  */
 export function rollUpHours(db: Db, now: number, maxHours = 24): number {
-  const set = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const set = pointerWriter(db);
   const first = db.prepare('SELECT MIN(minute) AS m FROM traffic_minute WHERE minute >= ?');
   const roll = db.prepare(
     `INSERT INTO traffic_hour (hour, app_id, remote_id, rport, proto, bytes_out, bytes_in, flows)
@@ -92,7 +97,7 @@ export function rollUpHours(db: Db, now: number, maxHours = 24): number {
  * writing at `at`.
  */
 export function rewindRollups(db: Db, at: number): void {
-  const set = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const set = pointerWriter(db);
   const horizon = minuteHorizon(db);
   if (horizon === Number.MAX_SAFE_INTEGER) return;
   const hour = Math.max(floorTo(at, HOUR), floorTo(horizon, HOUR));
@@ -103,7 +108,7 @@ export function rewindRollups(db: Db, at: number): void {
 
 /** Rolls completed days of traffic_hour into traffic_day (a day is complete once its hours are rolled). */
 function rollUpDays(db: Db, maxDays: number): void {
-  const set = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const set = pointerWriter(db);
   const first = db.prepare('SELECT MIN(hour) AS h FROM traffic_hour WHERE hour >= ?');
   const roll = db.prepare(
     `INSERT INTO traffic_day (day, app_id, remote_id, rport, proto, bytes_out, bytes_in, flows)
@@ -190,7 +195,7 @@ export function pruneBatch(db: Db, now: number, keep: RetentionSettings, batch =
 function markFlowsPruned(db: Db, cutoff: number): void {
   const oldest = (db.prepare('SELECT MIN(opened_at) AS m FROM flows WHERE sock_key IS NULL').get() as { m: number | null }).m;
   const until = Math.max(readPointer(db, FLOWS_PRUNED_KEY), Math.min(cutoff, oldest ?? cutoff));
-  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(FLOWS_PRUNED_KEY, String(until));
+  pointerWriter(db).run(FLOWS_PRUNED_KEY, String(until));
 }
 
 /**
