@@ -272,7 +272,7 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
         for (const owner of flows) {
           if (gone(owner)) continue;
           const s = owner.last!;
-          sockets.push(toSample(s, owner.key, owner.process, udpBytesOf(s, udp)));
+          sockets.push(udp ? toSample(s, owner.key, owner.process, udpBytesOf(s, udp)) : sampleOf(owner, s));
         }
         for (const d of derivedFlows) {
           if (!gone(d.owner)) sockets.push(toSample(d.s, d.key, d.owner.process, d.udp));
@@ -376,6 +376,28 @@ function idOf(s: SsSocket): string | number {
 
 function tupleOf(s: SsSocket): string {
   return `${s.proto}:${s.local.address}:${s.local.port}>${s.peer.address}:${s.peer.port}`;
+}
+
+/** The owner's sample of `s`, rebuilt only when the socket's state, counters, owner or ids moved. */
+function sampleOf(owner: OwnerEntry, s: SsSocket): SocketSample {
+  const was = owner.sampled;
+  const prev = owner.sample;
+  if (
+    prev &&
+    was &&
+    was.state === s.state &&
+    was.sent === s.bytesSent &&
+    was.retrans === s.bytesRetrans &&
+    was.received === s.bytesReceived &&
+    prev.process === owner.process &&
+    prev.uid === s.uid &&
+    prev.inode === s.inode
+  ) {
+    return prev;
+  }
+  owner.sample = toSample(s, owner.key, owner.process, null);
+  owner.sampled = { state: s.state, sent: s.bytesSent, retrans: s.bytesRetrans, received: s.bytesReceived };
+  return owner.sample;
 }
 
 function toSample(s: SsSocket, key: string, process: SocketSample['process'], udp: UdpFlowBytes | null): SocketSample {

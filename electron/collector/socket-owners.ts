@@ -2,7 +2,7 @@
 // it happens only for sockets (cookies) never seen before, stops as soon as every wanted inode is
 // found, and visits the pids that owned recent sockets first (busy apps open sockets repeatedly).
 import { readdirSync, readlinkSync } from 'node:fs';
-import type { ProcessInfo } from '../engine/ports';
+import type { ProcessInfo, SocketSample } from '../engine/ports';
 import type { SsSocket } from './parse/ss';
 import { readProcessInfo, readStat } from './proc';
 
@@ -119,6 +119,12 @@ export interface OwnerEntry {
   key: string;
   /** The socket as parsed in the latest listing; its addresses are reused by the next parse. */
   last: SsSocket | null;
+  /**
+   * The snapshot sample built from `last`, and the counters it was built from: a socket whose
+   * counters and state did not move since is handed on as the same object (most sockets, most ticks).
+   */
+  sample: SocketSample | null;
+  sampled: { state: string; sent: number | null; retrans: number | null; received: number | null } | null;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -165,7 +171,7 @@ export class SocketOwners {
     let entry = this.byKey.get(id);
     if (!entry) {
       const resolvable = inode !== null && (this.onlyUid === null || uid === this.onlyUid);
-      entry = { process: null, uid, inode, attempts: resolvable ? 0 : MAX_ATTEMPTS, tick: this.tick, key: sampleKey(), last: null };
+      entry = { process: null, uid, inode, attempts: resolvable ? 0 : MAX_ATTEMPTS, tick: this.tick, key: sampleKey(), last: null, sample: null, sampled: null };
       this.byKey.set(id, entry);
       if (resolvable) this.fresh.push(entry);
       return entry;

@@ -43,6 +43,8 @@ export interface Tracked {
   rateIn: number | null;
   /** Consecutive snapshots this socket was absent from without a destroy event. */
   missing: number;
+  /** The last tick (FlowTracker.ticks) that listed this flow; a Set of keys per tick cost more. */
+  seenTick: number;
 }
 
 export interface TickOutcome {
@@ -72,6 +74,7 @@ export class FlowTracker {
   readonly open = new Map<string, Tracked>();
   private readonly byTuple = new Map<string, Tracked>();
   private prevAt: number | null = null;
+  private ticks = 0;
 
   constructor(
     private readonly t: TrackerTables,
@@ -108,6 +111,7 @@ export class FlowTracker {
         rateIn: null,
         // Not seen by this run yet: closed at the first snapshot that lacks it.
         missing: 1,
+        seenTick: 0,
       });
     }
   }
@@ -128,13 +132,12 @@ export class FlowTracker {
     const out: TickOutcome = { newApps: [], newFlows: [], closedFlows: [], perApp: new Map(), moved: false };
     const dt = this.prevAt === null ? null : Math.max(1, snap.at - this.prevAt);
     const precise = snap.precise;
-    const seen = new Set<string>();
+    const tick = ++this.ticks;
 
     for (const s of snap.sockets) {
       let flow = this.open.get(s.key);
       if (!flow && IGNORED_STATES.has(s.state)) continue;
       if (!flow && precise) flow = this.adopt(s);
-      seen.add(s.key);
       if (flow) {
         flow.missing = 0;
         flow.state = s.state;
@@ -142,11 +145,12 @@ export class FlowTracker {
       } else {
         flow = this.openFlow(s, snap.at, out, precise !== null);
       }
+      flow.seenTick = tick;
       if (precise) syncCounters(flow, s.bytesOut, s.bytesIn);
       else this.advance(flow, s.bytesOut, s.bytesIn, snap.at, dt, out);
     }
 
-    if (precise) this.applyPrecise(precise, snap.at, dt, seen, out);
+    if (precise) this.applyPrecise(precise, snap.at, dt, tick, out);
 
     for (const c of snap.closed) {
       let flow = this.open.get(c.key) ?? (precise ? this.byTuple.get(tupleOf(c.proto, c.local, c.lport, c.remote, c.rport)) : undefined);
@@ -159,8 +163,9 @@ export class FlowTracker {
       this.closeFlow(flow, c.closedAt, out);
     }
 
-    for (const flow of [...this.open.values()]) {
-      if (seen.has(flow.key)) continue;
+    // Deleting the entry being visited is safe while iterating a Map.
+    for (const flow of this.open.values()) {
+      if (flow.seenTick === tick) continue;
       flow.missing++;
       const limit = flow.key.startsWith(PRECISE_PREFIX) ? PRECISE_IDLE_TICKS : seesClosedSockets ? 2 : 1;
       // With destroy events, give the event one more tick to arrive with the final counters.
@@ -182,7 +187,7 @@ export class FlowTracker {
     return f;
   }
 
-  private applyPrecise(deltas: PreciseDelta[], at: number, dt: number | null, seen: Set<string>, out: TickOutcome): void {
+  private applyPrecise(deltas: PreciseDelta[], at: number, dt: number | null, tick: number, out: TickOutcome): void {
     for (const f of this.open.values()) {
       f.rateOut = 0;
       f.rateIn = 0;
@@ -198,7 +203,7 @@ export class FlowTracker {
     }
     for (const [flow, { o, i }] of sums) {
       if (flow.key.startsWith(PRECISE_PREFIX)) {
-        seen.add(flow.key);
+        flow.seenTick = tick;
         flow.missing = 0;
       }
       this.addBytes(flow, o, i, at, dt, out);
@@ -270,6 +275,7 @@ export class FlowTracker {
       rateOut: null,
       rateIn: null,
       missing: 0,
+      seenTick: 0,
     };
     this.track(flow);
     this.t.traffic.add(at, { appId: app.id, remoteId: remote.id, rport: s.rport, proto: s.proto, bytesOut: 0, bytesIn: 0, flows: 1 });

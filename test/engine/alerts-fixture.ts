@@ -93,6 +93,7 @@ export function flow(a: AppRow, r: RemoteRow, rport = 443): Tracked {
     rateOut: null,
     rateIn: null,
     missing: 0,
+    seenTick: 0,
   };
 }
 
