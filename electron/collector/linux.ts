@@ -272,7 +272,7 @@ export function createLinuxCollector(opts: LinuxCollectorOptions = {}): LinuxCol
         for (const owner of flows) {
           if (gone(owner)) continue;
           const s = owner.last!;
-          sockets.push(udp ? toSample(s, owner.key, owner.process, udpBytesOf(s, udp)) : sampleOf(owner, s));
+          sockets.push(sampleOf(owner, s, udpBytesOf(s, udp)));
         }
         for (const d of derivedFlows) {
           if (!gone(d.owner)) sockets.push(toSample(d.s, d.key, d.owner.process, d.udp));
@@ -378,38 +378,39 @@ function tupleOf(s: SsSocket): string {
   return `${s.proto}:${s.local.address}:${s.local.port}>${s.peer.address}:${s.peer.port}`;
 }
 
-/** The owner's sample of `s`, rebuilt only when the socket's state, counters, owner or ids moved. */
-function sampleOf(owner: OwnerEntry, s: SsSocket): SocketSample {
-  const was = owner.sampled;
+/**
+ * The owner's sample of `s`: the same object as last tick while nothing in it moved (most sockets,
+ * most ticks), so an unchanged socket costs no allocation.
+ */
+function sampleOf(owner: OwnerEntry, s: SsSocket, udp: UdpFlowBytes | null): SocketSample {
   const prev = owner.sample;
   if (
     prev &&
-    was &&
-    was.state === s.state &&
-    was.sent === s.bytesSent &&
-    was.retrans === s.bytesRetrans &&
-    was.received === s.bytesReceived &&
+    prev.state === s.state &&
+    prev.bytesOut === bytesOutOf(s, udp) &&
+    prev.bytesIn === bytesInOf(s, udp) &&
     prev.process === owner.process &&
     prev.uid === s.uid &&
     prev.inode === s.inode
   ) {
     return prev;
   }
-  owner.sample = toSample(s, owner.key, owner.process, null);
-  owner.sampled = { state: s.state, sent: s.bytesSent, retrans: s.bytesRetrans, received: s.bytesReceived };
+  owner.sample = toSample(s, owner.key, owner.process, udp);
   return owner.sample;
 }
 
+/** Bytes sent: tcp_info's, without retransmissions; for UDP, conntrack's when it counts them. */
+function bytesOutOf(s: SsSocket, udp: UdpFlowBytes | null): number | null {
+  if (s.proto === 'tcp') return s.tcpInfo ? Math.max(0, (s.bytesSent ?? 0) - (s.bytesRetrans ?? 0)) : null;
+  return udp ? udp.bytesOut : null;
+}
+
+function bytesInOf(s: SsSocket, udp: UdpFlowBytes | null): number | null {
+  if (s.proto === 'tcp') return s.tcpInfo ? (s.bytesReceived ?? 0) : null;
+  return udp ? udp.bytesIn : null;
+}
+
 function toSample(s: SsSocket, key: string, process: SocketSample['process'], udp: UdpFlowBytes | null): SocketSample {
-  let bytesOut: number | null = null;
-  let bytesIn: number | null = null;
-  if (s.proto === 'tcp' && s.tcpInfo) {
-    bytesOut = Math.max(0, (s.bytesSent ?? 0) - (s.bytesRetrans ?? 0));
-    bytesIn = s.bytesReceived ?? 0;
-  } else if (s.proto === 'udp' && udp) {
-    bytesOut = udp.bytesOut;
-    bytesIn = udp.bytesIn;
-  }
   return {
     key,
     proto: s.proto,
@@ -421,8 +422,8 @@ function toSample(s: SsSocket, key: string, process: SocketSample['process'], ud
     rport: s.peer.port ?? 0,
     uid: s.uid,
     inode: s.inode,
-    bytesOut,
-    bytesIn,
+    bytesOut: bytesOutOf(s, udp),
+    bytesIn: bytesInOf(s, udp),
     process,
   };
 }

@@ -119,12 +119,8 @@ export interface OwnerEntry {
   key: string;
   /** The socket as parsed in the latest listing; its addresses are reused by the next parse. */
   last: SsSocket | null;
-  /**
-   * The snapshot sample built from `last`, and the counters it was built from: a socket whose
-   * counters and state did not move since is handed on as the same object (most sockets, most ticks).
-   */
+  /** The snapshot sample last built from `last`, handed on again while nothing in it moved. */
   sample: SocketSample | null;
-  sampled: { state: string; sent: number | null; retrans: number | null; received: number | null } | null;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -171,7 +167,7 @@ export class SocketOwners {
     let entry = this.byKey.get(id);
     if (!entry) {
       const resolvable = inode !== null && (this.onlyUid === null || uid === this.onlyUid);
-      entry = { process: null, uid, inode, attempts: resolvable ? 0 : MAX_ATTEMPTS, tick: this.tick, key: sampleKey(), last: null, sample: null, sampled: null };
+      entry = { process: null, uid, inode, attempts: resolvable ? 0 : MAX_ATTEMPTS, tick: this.tick, key: sampleKey(), last: null, sample: null };
       this.byKey.set(id, entry);
       if (resolvable) this.fresh.push(entry);
       return entry;

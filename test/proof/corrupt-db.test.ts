@@ -60,6 +60,17 @@ function expectRecovered(s: ServeProcess, recoveredFrom: string | null, db: stri
   expect(s.stderr()).toContain(`the database was corrupt and was moved to ${recoveredFrom}`);
 }
 
+/** Starts outflow serve on the damaged `db`, checks it was moved aside and the user told, then runs `then`. */
+async function startRecovered(db: string, then: (s: ServeProcess) => Promise<void>): Promise<void> {
+  const s = await startServe({ args: ['--db', db, '--firewall', 'noop'], env: ENV });
+  try {
+    expectRecovered(s, (await s.call('status.get', {})).store.recoveredFrom, db);
+    await then(s);
+  } finally {
+    await s.stop();
+  }
+}
+
 async function expectTwoRules(s: ServeProcess): Promise<void> {
   const rules = await s.call('rules.list', {});
   expect(rules.map((r) => [r.target, r.portLo, r.proto, r.note])).toEqual([
@@ -94,13 +105,7 @@ describe('corrupt database at start', () => {
     w.pragma('wal_checkpoint(TRUNCATE)');
     w.close();
     truncateSync(db, Math.floor(statSync(db).size / 2));
-    const s = await startServe({ args: ['--db', db, '--firewall', 'noop'], env: ENV });
-    try {
-      expectRecovered(s, (await s.call('status.get', {})).store.recoveredFrom, db);
-      await expectTwoRules(s);
-    } finally {
-      await s.stop();
-    }
+    await startRecovered(db, expectTwoRules);
   });
 
   it('damaged pages behind a valid header: quick_check catches it, rules restored', async () => {
@@ -114,27 +119,17 @@ describe('corrupt database at start', () => {
     const junk = Buffer.alloc(4096, 0xa5);
     for (let off = 4096; off < size; off += 4096) writeSync(fd, junk, 0, junk.length, off);
     closeSync(fd);
-    const s = await startServe({ args: ['--db', db, '--firewall', 'noop'], env: ENV });
-    try {
-      expectRecovered(s, (await s.call('status.get', {})).store.recoveredFrom, db);
-      await expectTwoRules(s);
-    } finally {
-      await s.stop();
-    }
+    await startRecovered(db, expectTwoRules);
   });
 
   it('without a backup: says the rule set starts empty', async () => {
     const db = await withRules();
     rmSync(`${db}.rules.json`);
     garbage(db, 8192);
-    const s = await startServe({ args: ['--db', db, '--firewall', 'noop'], env: ENV });
-    try {
-      expectRecovered(s, (await s.call('status.get', {})).store.recoveredFrom, db);
+    await startRecovered(db, async (s) => {
       expect(s.stderr()).toContain(`no rules backup at ${db}.rules.json: the rule set starts empty`);
       expect(await s.call('rules.list', {})).toEqual([]);
-    } finally {
-      await s.stop();
-    }
+    });
   });
 
   it('with an unreadable backup: refuses every start until the backup is fixed, then restores', async () => {
@@ -154,13 +149,7 @@ describe('corrupt database at start', () => {
     expect(block.stderr).toContain('cannot be read');
     expect(readdirSync(join(db, '..')).filter((f) => f.includes('.corrupt-') && !f.endsWith('-wal') && !f.endsWith('-shm'))).toHaveLength(1);
     copyFileSync(join(dir, 'good-backup.json'), `${db}.rules.json`);
-    const s = await startServe({ args: ['--db', db, '--firewall', 'noop'], env: ENV });
-    try {
-      expectRecovered(s, (await s.call('status.get', {})).store.recoveredFrom, db);
-      await expectTwoRules(s);
-    } finally {
-      await s.stop();
-    }
+    await startRecovered(db, expectTwoRules);
     // Restored: the next start is an ordinary one.
     const again = await startServe({ args: ['--db', db, '--firewall', 'noop'], env: ENV });
     try {

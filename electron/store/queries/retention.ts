@@ -32,6 +32,27 @@ export function daysRolledUntil(db: Db): number {
   return readPointer(db, DAYS_ROLLED_KEY);
 }
 
+/**
+ * Rolls the `from` rows of [?2, ?3) into one `into` row per (app, destination, port, proto) at ?1,
+ * replacing what that row held: rolling a period again (after a clock jump) recomputes it.
+ */
+function rollStatement(
+  db: Db,
+  into: 'traffic_hour' | 'traffic_day',
+  intoCol: 'hour' | 'day',
+  from: 'traffic_minute' | 'traffic_hour',
+  fromCol: 'minute' | 'hour',
+): { run(at: number, since: number, until: number): unknown } {
+  return db.prepare(
+    `INSERT INTO ${into} (${intoCol}, app_id, remote_id, rport, proto, bytes_out, bytes_in, flows)
+     SELECT ?, app_id, remote_id, rport, proto, SUM(bytes_out), SUM(bytes_in), SUM(flows)
+       FROM ${from} WHERE ${fromCol} >= ? AND ${fromCol} < ?
+      GROUP BY app_id, remote_id, rport, proto
+     ON CONFLICT (${intoCol}, app_id, remote_id, rport, proto) DO UPDATE SET
+       bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in, flows = excluded.flows`,
+  );
+}
+
 /** Progress pointers live in `settings` under keys starting with `_`. */
 function pointerWriter(db: Db): { run(key: string, value: string): unknown } {
   return db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
@@ -51,14 +72,7 @@ function readPointer(db: Db, key: string): number {
 export function rollUpHours(db: Db, now: number, maxHours = 24): number {
   const set = pointerWriter(db);
   const first = db.prepare('SELECT MIN(minute) AS m FROM traffic_minute WHERE minute >= ?');
-  const roll = db.prepare(
-    `INSERT INTO traffic_hour (hour, app_id, remote_id, rport, proto, bytes_out, bytes_in, flows)
-     SELECT ?, app_id, remote_id, rport, proto, SUM(bytes_out), SUM(bytes_in), SUM(flows)
-       FROM traffic_minute WHERE minute >= ? AND minute < ?
-      GROUP BY app_id, remote_id, rport, proto
-     ON CONFLICT (hour, app_id, remote_id, rport, proto) DO UPDATE SET
-       bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in, flows = excluded.flows`,
-  );
+  const roll = rollStatement(db, 'traffic_hour', 'hour', 'traffic_minute', 'minute');
   const rollApps = db.prepare(
     `INSERT INTO app_hour (hour, app_id, loopback, bytes_out, bytes_in, flows, billable_out)
      SELECT ?, t.app_id, r.scope = 'loopback', SUM(t.bytes_out), SUM(t.bytes_in), SUM(t.flows),
@@ -110,14 +124,7 @@ export function rewindRollups(db: Db, at: number): void {
 function rollUpDays(db: Db, maxDays: number): void {
   const set = pointerWriter(db);
   const first = db.prepare('SELECT MIN(hour) AS h FROM traffic_hour WHERE hour >= ?');
-  const roll = db.prepare(
-    `INSERT INTO traffic_day (day, app_id, remote_id, rport, proto, bytes_out, bytes_in, flows)
-     SELECT ?, app_id, remote_id, rport, proto, SUM(bytes_out), SUM(bytes_in), SUM(flows)
-       FROM traffic_hour WHERE hour >= ? AND hour < ?
-      GROUP BY app_id, remote_id, rport, proto
-     ON CONFLICT (day, app_id, remote_id, rport, proto) DO UPDATE SET
-       bytes_out = excluded.bytes_out, bytes_in = excluded.bytes_in, flows = excluded.flows`,
-  );
+  const roll = rollStatement(db, 'traffic_day', 'day', 'traffic_hour', 'hour');
   const hoursDone = rolledUntil(db);
   let from = daysRolledUntil(db);
   for (let n = 0; n < maxDays; n++) {
