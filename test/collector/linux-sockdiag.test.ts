@@ -3,7 +3,7 @@
 // crafted records for what real sockets here cannot show (old kernels, huge cookies, mini sockets).
 import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { endianness, tmpdir } from 'node:os';
@@ -72,18 +72,26 @@ describe.skipIf(skip)('sock_diag listings match ss on real sockets', () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 
+  // Ours by socket inode, not by port: tests running alongside open sockets too, and a UDP socket or a
+  // TIME-WAIT left by another test may hold the same port number as one of ours.
   const mine = (all: SsSocket[]): SsSocket[] => {
-    const ports = new Set<number>([(server.address() as { port: number }).port]);
-    for (const c of clients) ports.add(c.localPort!);
-    for (const u of udp) ports.add(u.address().port);
-    return all.filter((s) => ports.has(s.local.port ?? -1)).sort((a, b) => (a.cookie! < b.cookie! ? -1 : 1));
+    const inodes = new Set<number>();
+    for (const fd of readdirSync('/proc/self/fd')) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+        if (m) inodes.add(Number(m[1]));
+      } catch {
+        // the fd closed between listing and reading it
+      }
+    }
+    return all.filter((s) => s.inode !== null && inodes.has(s.inode)).sort((a, b) => (a.cookie! < b.cookie! ? -1 : 1));
   };
 
   for (const all of [false, true]) {
     it(`lists what ss ${all ? '-tuanieOH' : '-tuineOH'} lists, field for field`, () => {
       const { diag, reason } = loadSockDiag();
       expect(reason).toBeNull();
-      const viaSs = mine(parseSsOutput(execFileSync('ss', [all ? '-tuanieOH' : '-tuineOH'], { encoding: 'utf8' })).sockets);
+      const viaSs = mine(parseSsOutput(execFileSync('ss', [all ? '-tuanieOH' : '-tuineOH'], { encoding: 'utf8', maxBuffer: 1 << 28 })).sockets);
       const viaDiag = mine(diag!.list({ tcp: true, udp: true, all }));
       // 3 client + 3 server TCP sockets, 2 connected UDP; with every state also the listener and the lone UDP socket.
       expect(viaSs.length).toBe(all ? 10 : 8);
@@ -110,7 +118,7 @@ describe.skipIf(skip)('sock_diag listings match ss on real sockets', () => {
     const { diag } = loadSockDiag();
     const first = diag!.list({ tcp: true, udp: false, all: false });
     const byCookie = new Map(first.map((s) => [s.cookieId!, s]));
-    const before = byCookie.get(first.find((s) => s.local.port === clients[0]!.localPort)!.cookieId!)!;
+    const before = byCookie.get(first.find((s) => s.local.port === clients[0]!.localPort && s.peer.port === clients[0]!.remotePort)!.cookieId!)!;
     const sentBefore = before.bytesSent!;
     clients[0]!.write(Buffer.alloc(500, 1));
     return new Promise<void>((resolve) =>
@@ -133,7 +141,7 @@ describe.skipIf(skip)('sock_diag listings match ss on real sockets', () => {
     expect(viaSs.stats().listing).toBe('ss');
     const a = (await viaDiag.snapshot()).sockets;
     const b = (await viaSs.snapshot()).sockets;
-    const key = clients.map((c) => a.find((s) => s.lport === c.localPort)?.key);
+    const key = clients.map((c) => a.find((s) => s.lport === c.localPort && s.rport === c.remotePort)?.key);
     expect(key.every((k) => k?.startsWith('sk:'))).toBe(true);
     for (const k of key) {
       const x = a.find((s) => s.key === k)!;
