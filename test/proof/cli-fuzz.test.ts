@@ -115,7 +115,12 @@ interface Slot {
   argv: (h: string) => string[];
   /** For 'data': the stored column that must hold the value verbatim. */
   column?: 'note' | 'app_path';
+  /** When the payload decides the kind (see `-<hostile>`). */
+  kindOf?: (h: string) => Kind;
 }
+
+/** One-letter options: `-qTEXT` is `--q TEXT` (node's parseArgs), a search, not an unknown option. */
+const ONE_LETTER: Record<string, string[]> = { history: ['q'], export: ['q'] };
 
 function slots(): Slot[] {
   const d = ['--db', db];
@@ -124,7 +129,13 @@ function slots(): Slot[] {
   const out: Slot[] = [{ name: 'command name', kind: 'reject', argv: (h) => [h, ...d] }];
   for (const c of commands) {
     out.push({ name: `${c} --<hostile>`, kind: 'reject', argv: (h) => [c, `--${h}`, ...d, ...(c === 'block' || c === 'unblock' ? noop : [])] });
-    out.push({ name: `${c} -<hostile>`, kind: 'reject', argv: (h) => [c, `-${h}`, ...d] });
+    const letters = ONE_LETTER[c] ?? [];
+    out.push({
+      name: `${c} -<hostile>`,
+      kind: 'reject',
+      kindOf: (h) => (letters.includes(h[0] ?? '') ? 'search' : 'reject'),
+      argv: (h) => [c, `-${h}`, ...d],
+    });
   }
   for (const c of ['serve', 'connections', 'apps', 'history', 'status', 'alerts', 'doctor']) {
     out.push({ name: `${c} <hostile positional>`, kind: 'reject', argv: (h) => [c, ...d, h] });
@@ -181,7 +192,7 @@ async function check(slot: Slot, h: string): Promise<void> {
     expect(r.err, where).toMatch(/^outflow( \w+)?: /);
     expect(r.err, where).not.toMatch(UNSAFE_OUTPUT);
   }
-  switch (slot.kind) {
+  switch (slot.kindOf?.(h) ?? slot.kind) {
     case 'reject':
       expect(r.code, where).toBe(2);
       break;
