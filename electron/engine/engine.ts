@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { ApiError, isMethod, parseInput, type ApiHandlers, type EngineEvent, type Method, type MethodResults } from '../shared/contract';
 import type { Settings } from '../shared/settings';
 import type { CollectorStatus, EngineStatus, LiveSnapshot, MachineRates, Overview } from '../shared/types';
-import { withBusyTimeout, type Db } from '../store/db';
+import { quickWrites, withBusyTimeout, type Db } from '../store/db';
 import { storeProblem } from '../store/store-errors';
 import { AppsTable } from '../store/queries/apps';
 import { FlowsTable } from '../store/queries/flows';
@@ -61,6 +61,11 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
   const clock = o.clock ?? systemClock;
   const log: Logger = o.log ?? (() => {});
   const db = o.db;
+  // A collecting engine writes every tick: its connection gives up on another program's lock quickly
+  // by habit (rule and settings changes still wait; see `durably`), so ticks set no pragmas.
+  if (o.collect !== false) quickWrites(db, WRITE_BUSY_MS);
+  /** One transaction wrapper for every tick; better-sqlite3 builds a new one per `db.transaction()` call. */
+  const inTransaction = db.transaction((fn: () => TickOutcome): TickOutcome => fn());
   const startedAt = clock.now();
   const wallAtStart = startedAt;
   const monoAtStart = clock.monotonic();
@@ -167,7 +172,7 @@ export function createEngine(o: EngineOptions): EngineHandle & { status(): Engin
 
   function ingest(snapAt: number, fn: () => TickOutcome): TickOutcome | null {
     try {
-      const outcome = withBusyTimeout(db, WRITE_BUSY_MS, () => db.transaction(fn)());
+      const outcome = withBusyTimeout(db, WRITE_BUSY_MS, () => inTransaction(fn));
       lastWriteError = null;
       return outcome;
     } catch (err) {

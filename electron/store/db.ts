@@ -80,7 +80,10 @@ function connect(opts: OpenOptions): Db {
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
   });
   try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+    const busyMs = Math.max(0, Math.floor(opts.busyTimeoutMs ?? DEFAULT_BUSY_MS));
+    db.pragma(`busy_timeout = ${busyMs}`);
+    patience.set(db, busyMs);
+    timeouts.set(db, busyMs);
     if (!opts.readonly) {
       // auto_vacuum only takes effect before the first table exists.
       if (fresh) db.pragma('auto_vacuum = INCREMENTAL');
@@ -113,12 +116,16 @@ function moveAside(path: string, at: number): string {
   return target;
 }
 
-/** Runs `fn` in a transaction whose commit is synced to disk (rules, settings: acknowledged = kept). */
+/**
+ * Runs `fn` in a transaction whose commit is synced to disk (rules, settings: acknowledged = kept).
+ * It waits the connection's full busy timeout for a lock, even when the engine made quick writes the
+ * connection's habit (see `quickWrites`): a rule change is worth waiting for, a tick is not.
+ */
 export function durably<T>(db: Db, fn: () => T): T {
   const previous = db.pragma('synchronous', { simple: true }) as number;
   db.pragma('synchronous = FULL');
   try {
-    return db.transaction(fn).immediate();
+    return withBusyTimeout(db, patience.get(db) ?? DEFAULT_BUSY_MS, () => db.transaction(fn).immediate());
   } finally {
     db.pragma(`synchronous = ${Number.isInteger(previous) ? previous : 1}`);
   }
@@ -130,24 +137,49 @@ export function durably<T>(db: Db, fn: () => T): T {
  * (ticks, roll-ups) give up quickly and retry on the next tick instead.
  */
 export function withBusyTimeout<T>(db: Db, ms: number, fn: () => T): T {
-  // The connection's own timeout is set once, at open (openStore), and read here once.
-  let previous = restingTimeout.get(db);
-  if (previous === undefined) {
-    previous = pragmaStatement(db, 'busy_timeout').pluck().get() as number;
-    restingTimeout.set(db, previous);
-  }
-  pragmaStatement(db, `busy_timeout = ${Math.max(0, Math.floor(ms))}`).run();
+  const wanted = Math.max(0, Math.floor(ms));
+  const previous = currentTimeout(db);
+  if (previous === wanted) return fn();
+  setTimeoutPragma(db, wanted);
   try {
     return fn();
   } finally {
-    pragmaStatement(db, `busy_timeout = ${Math.floor(previous)}`).run();
+    setTimeoutPragma(db, previous);
   }
+}
+
+/**
+ * Makes `ms` the connection's resting busy timeout; only `durably` still waits the timeout it was
+ * opened with. For the engine, whose connection writes once a second and serves an API that must not
+ * hang on another program's lock: two pragma statements a tick were a measurable part of a busy tick.
+ */
+export function quickWrites(db: Db, ms: number): void {
+  setTimeoutPragma(db, Math.max(0, Math.floor(ms)));
+}
+
+const DEFAULT_BUSY_MS = 5000;
+/** The busy timeout each connection was opened with. */
+const patience = new WeakMap<Db, number>();
+/** The busy timeout each connection has now, as set through this module. */
+const timeouts = new WeakMap<Db, number>();
+
+function currentTimeout(db: Db): number {
+  let t = timeouts.get(db);
+  if (t === undefined) {
+    t = pragmaStatement(db, 'busy_timeout').pluck().get() as number;
+    timeouts.set(db, t);
+  }
+  return t;
+}
+
+function setTimeoutPragma(db: Db, ms: number): void {
+  pragmaStatement(db, `busy_timeout = ${ms}`).run();
+  timeouts.set(db, ms);
 }
 
 // `db.pragma()` prepares a statement on every call; once a tick, that was measurable in an idle
 // engine's profile. The few distinct pragma texts used per tick are prepared once per connection.
 const pragmaCache = new WeakMap<Db, Map<string, Database.Statement>>();
-const restingTimeout = new WeakMap<Db, number>();
 
 function pragmaStatement(db: Db, text: string): Database.Statement {
   let byText = pragmaCache.get(db);
