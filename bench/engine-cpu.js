@@ -9,18 +9,27 @@
 // CPU = the serve process, the children it reaped (forked ss) and the long-lived `ss -E` child,
 // from /proc. Both engines run side by side on their own databases, so a busy shared machine slows
 // them alike; the window is cut in parts and the median part is printed too.
-//   node bench/engine-cpu.js [--quick|--full]      quick: 20 s window; full: 60 s
+// Two figures per engine from one continuous run: the first minute after start-up work (V8 runs a
+// once-a-second tick in its interpreter and baseline code for a while before optimising it), and
+// the steady state two minutes later, which is what a desktop app left running all day costs.
+// Beside them runs the floor: a bare Node process that only wakes once a second (lib/serve-cpu.js).
+// On a shared VM waking up is itself costly and varies minute to minute; the engine's own work is
+// what it costs above that floor, printed too.
+//   node bench/engine-cpu.js [--quick|--full]      quick: 20 s, no steady figure; full: 20 s warm-up, then 3 minutes
 // Measured in the same run: listing by forking `ss` each tick (OUTFLOW_SOCKDIAG=0, the baseline and
 // the previous build's only way) and through the sock_diag addon (as shipped).
 'use strict';
 const { spawn } = require('node:child_process');
-const { measureTogether, startServe } = require('./lib/serve-cpu');
+const { measureTogether, startFloor, startServe } = require('./lib/serve-cpu');
 
 const full = process.argv.includes('--full');
 const WINDOW_S = full ? 60 : 20;
-// Long enough for start-up work (JIT, the memory reducer's full GCs after loading) to be over.
+// Long enough for start-up work (loading, hashing the executables seen, the memory reducer's full
+// GCs) to be over.
 const WARMUP_S = full ? 20 : 10;
 const WINDOWS = full ? 6 : 2;
+/** Full mode: the steady figure is the last WINDOW_S of a run this long after warm-up. */
+const RUN_S = full ? 180 : WINDOW_S;
 const CONNECTIONS = 100;
 
 // 100 held connections; when SEND is set, the first sends 1 KiB every 100 ms.
@@ -45,29 +54,52 @@ async function main() {
       // Both engines at once, on their own databases, watching the same sockets.
       servers.push(await startServe({ env: { OUTFLOW_PRECISE: '0', OUTFLOW_SOCKDIAG: '0' } }));
       servers.push(await startServe({ env: { OUTFLOW_PRECISE: '0' } }));
-      const [baseline, shipped] = await measureTogether(servers, { warmupS: WARMUP_S, windows: WINDOWS, windowS: WINDOW_S / WINDOWS });
+      servers.push(await startFloor());
+      const perWindow = WINDOW_S / WINDOWS;
+      const [baseline, shipped, floor] = await measureTogether(servers, { warmupS: WARMUP_S, windows: RUN_S / perWindow, windowS: perWindow });
+      const phases = (r) => ({ ...r, firstMinute: slice(r, 0, WINDOWS), steady: full ? slice(r, RUN_S / perWindow - WINDOWS, WINDOWS) : null });
+      const b = phases(baseline);
+      const sh = phases(shipped);
+      const fl = phases(floor);
       loads.push({
         load,
-        baseline: { label: 'forking ss each tick (OUTFLOW_SOCKDIAG=0)', ...baseline },
-        shipped: { label: 'sock_diag addon (as shipped)', ...shipped },
-        ratio: shipped.percentOfCore / baseline.percentOfCore,
+        baseline: { label: 'forking ss each tick (OUTFLOW_SOCKDIAG=0)', ...b },
+        shipped: { label: 'sock_diag addon (as shipped)', ...sh },
+        floor: { label: 'floor: bare Node waking once a second', ...fl },
+        ratio: sh.firstMinute.percentOfCore / b.firstMinute.percentOfCore,
+        steadyRatio: full ? sh.steady.percentOfCore / b.steady.percentOfCore : null,
       });
     } finally {
       for (const s of servers) await s.stop();
       holder.kill('SIGKILL');
     }
   }
-  console.log(`engine at 1 Hz, ${CONNECTIONS * 2} held sockets; both engines side by side; ${WINDOW_S} s in ${WINDOWS} windows after ${WARMUP_S} s warm-up`);
+  console.log(`engine at 1 Hz, ${CONNECTIONS * 2} held sockets; both engines side by side; after ${WARMUP_S} s of warm-up, the first ${WINDOW_S} s${full ? ` and, as the steady state, the last ${WINDOW_S} s of ${RUN_S} s` : ''}`);
   for (const l of loads) {
     console.log(`${l.load === 'busy' ? 'busy (one connection sending, every tick lists)' : 'idle (connections open, no traffic of their own)'}`);
-    for (const r of [l.baseline, l.shipped]) {
+    for (const phase of full ? ['firstMinute', 'steady'] : ['firstMinute']) {
+      const label = phase === 'steady' ? `steady (${RUN_S - WINDOW_S}–${RUN_S} s)` : `first ${WINDOW_S} s`;
+      for (const r of [l.baseline, l.shipped, l.floor]) {
+        const p = r[phase];
+        console.log(`  ${label.padEnd(18)} ${r.label.padEnd(44)} ${p.percentOfCore.toFixed(3).padStart(6)} % of a core (median window ${p.medianWindowPercent.toFixed(3)} %)`);
+      }
+      const shipped = l.shipped[phase].percentOfCore;
+      const ratio = phase === 'steady' ? l.steadyRatio : l.ratio;
+      const above = shipped - l.floor[phase].percentOfCore;
       console.log(
-        `  ${r.label.padEnd(44)} ${r.percentOfCore.toFixed(3).padStart(6)} % of a core (median window ${r.medianWindowPercent.toFixed(3)} %; ${r.cpuMs.toFixed(0)} ms CPU, RSS ${r.rssMB.toFixed(0)} MB)`,
+        `  ${label.padEnd(18)} ratio as shipped / baseline: ${ratio.toFixed(2)}; above the floor: ${above.toFixed(3)} %; target ≤ 0.3 % of a core: ${shipped <= 0.3 ? 'met' : above <= 0.3 ? 'met above the floor only' : 'MISSED'}`,
       );
     }
-    console.log(`  ratio as shipped / baseline: ${l.ratio.toFixed(2)}; target ≤ 0.3 % of a core: ${l.shipped.percentOfCore <= 0.3 ? 'met' : 'MISSED'}`);
+    console.log(`  RSS at the end: ${l.baseline.rssMB.toFixed(0)} MB / ${l.shipped.rssMB.toFixed(0)} MB`);
   }
-  console.log(JSON.stringify({ bench: 'engine-cpu', mode: full ? 'full' : 'quick', windowSeconds: WINDOW_S, windows: WINDOWS, warmupSeconds: WARMUP_S, sockets: CONNECTIONS * 2, loads, targetPercent: 0.3 }));
+  console.log(JSON.stringify({ bench: 'engine-cpu', mode: full ? 'full' : 'quick', windowSeconds: WINDOW_S, windows: WINDOWS, warmupSeconds: WARMUP_S, runSeconds: RUN_S, sockets: CONNECTIONS * 2, loads, targetPercent: 0.3 }));
+}
+
+/** CPU over `count` consecutive windows starting at window `from`, from measureTogether's per-window figures. */
+function slice(r, from, count) {
+  const w = r.windowsPercent.slice(from, from + count);
+  const sorted = [...w].sort((a, b) => a - b);
+  return { percentOfCore: w.reduce((a, b) => a + b, 0) / w.length, medianWindowPercent: sorted[Math.floor(sorted.length / 2)], windowsPercent: w };
 }
 
 main().catch((err) => {

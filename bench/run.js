@@ -108,9 +108,14 @@ function summary(r) {
       break;
     case 'engine-cpu':
       for (const l of x.loads) {
-        lines.push(
-          `${l.load}: engine at 1 Hz ${fmt(l.shipped.percentOfCore, 3)} % of a core = ${fmt(l.ratio, 2)}× the ss-forking engine (${fmt(l.baseline.percentOfCore, 3)} %), target ≤ ${x.targetPercent}${l.shipped.percentOfCore > x.targetPercent ? '  OVER' : ''}`,
-        );
+        for (const phase of l.shipped.steady ? ['firstMinute', 'steady'] : ['firstMinute']) {
+          const shipped = l.shipped[phase].percentOfCore;
+          const ratio = phase === 'steady' ? l.steadyRatio : l.ratio;
+          const ref = l.floor ? `; floor (bare Node waking at 1 Hz) ${fmt(l.floor[phase].percentOfCore, 3)} %, engine above it ${fmt(shipped - l.floor[phase].percentOfCore, 3)} %` : '';
+          lines.push(
+            `${l.load}, ${phase === 'steady' ? 'steady' : 'first minute'}: engine at 1 Hz ${fmt(shipped, 3)} % of a core = ${fmt(ratio, 2)}× the ss-forking engine (${fmt(l.baseline[phase].percentOfCore, 3)} %)${ref}, target ≤ ${x.targetPercent}${shipped > x.targetPercent ? '  OVER' : ''}`,
+          );
+        }
       }
       break;
     case 'precise-overhead':
