@@ -6,19 +6,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InodeWalker, SocketOwners } from '../../electron/collector/socket-owners';
-
-function socketInodes(): Set<number> {
-  const out = new Set<number>();
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-      if (m) out.add(Number(m[1]));
-    } catch {
-      /* closed meanwhile */
-    }
-  }
-  return out;
-}
+import { socketInodes } from '../helpers/socket-inodes';
 
 describe('socket owners on real sockets', () => {
   let server: Server;

@@ -3,7 +3,7 @@
 // crafted records for what real sockets here cannot show (old kernels, huge cookies, mini sockets).
 import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { endianness, tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { createLinuxCollector } from '../../electron/collector/linux';
 import { parseSsOutput, type SsSocket } from '../../electron/collector/parse/ss';
 import { addonPath, createSockDiag, loadSockDiag } from '../../electron/collector/sockdiag';
 import { missing } from '../helpers/requires';
+import { socketInodes } from '../helpers/socket-inodes';
 
 const skip = process.platform === 'linux' ? missing(['sockdiag']) : 'Linux only';
 
@@ -75,15 +76,7 @@ describe.skipIf(skip)('sock_diag listings match ss on real sockets', () => {
   // Ours by socket inode, not by port: tests running alongside open sockets too, and a UDP socket or a
   // TIME-WAIT left by another test may hold the same port number as one of ours.
   const mine = (all: SsSocket[]): SsSocket[] => {
-    const inodes = new Set<number>();
-    for (const fd of readdirSync('/proc/self/fd')) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-        if (m) inodes.add(Number(m[1]));
-      } catch {
-        // the fd closed between listing and reading it
-      }
-    }
+    const inodes = socketInodes();
     return all.filter((s) => s.inode !== null && inodes.has(s.inode)).sort((a, b) => (a.cookie! < b.cookie! ? -1 : 1));
   };
 
