@@ -13,8 +13,8 @@
 // once-a-second tick in its interpreter and baseline code for a while before optimising it), and
 // the steady state two minutes later, which is what a desktop app left running all day costs.
 // Beside them runs the floor: a bare Node process that only wakes once a second (lib/serve-cpu.js).
-// On a shared VM waking up is itself costly and varies minute to minute; the engine's own work is
-// what it costs above that floor, printed too.
+// On a shared VM waking up is itself costly and varies minute to minute; the floor is printed for
+// context, and the target is judged on the engine's own figure only.
 //   node bench/engine-cpu.js [--quick|--full]      quick: 20 s, no steady figure; full: 20 s warm-up, then 3 minutes
 // Measured in the same run: listing by forking `ss` each tick (OUTFLOW_SOCKDIAG=0, the baseline and
 // the previous build's only way) and through the sock_diag addon (as shipped).
@@ -85,10 +85,7 @@ async function main() {
       }
       const shipped = l.shipped[phase].percentOfCore;
       const ratio = phase === 'steady' ? l.steadyRatio : l.ratio;
-      const above = shipped - l.floor[phase].percentOfCore;
-      console.log(
-        `  ${label.padEnd(18)} ratio as shipped / baseline: ${ratio.toFixed(2)}; above the floor: ${above.toFixed(3)} %; target ≤ 0.3 % of a core: ${shipped <= 0.3 ? 'met' : above <= 0.3 ? 'met above the floor only' : 'MISSED'}`,
-      );
+      console.log(`  ${label.padEnd(18)} ratio as shipped / baseline: ${ratio.toFixed(2)}; target ≤ 0.3 % of a core: ${shipped <= 0.3 ? 'met' : 'MISSED'}`);
     }
     console.log(`  RSS at the end: ${l.baseline.rssMB.toFixed(0)} MB / ${l.shipped.rssMB.toFixed(0)} MB`);
   }

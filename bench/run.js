@@ -111,7 +111,7 @@ function summary(r) {
         for (const phase of l.shipped.steady ? ['firstMinute', 'steady'] : ['firstMinute']) {
           const shipped = l.shipped[phase].percentOfCore;
           const ratio = phase === 'steady' ? l.steadyRatio : l.ratio;
-          const ref = l.floor ? `; floor (bare Node waking at 1 Hz) ${fmt(l.floor[phase].percentOfCore, 3)} %, engine above it ${fmt(shipped - l.floor[phase].percentOfCore, 3)} %` : '';
+          const ref = l.floor ? `; floor (bare Node waking at 1 Hz) ${fmt(l.floor[phase].percentOfCore, 3)} %` : '';
           lines.push(
             `${l.load}, ${phase === 'steady' ? 'steady' : 'first minute'}: engine at 1 Hz ${fmt(shipped, 3)} % of a core = ${fmt(ratio, 2)}× the ss-forking engine (${fmt(l.baseline[phase].percentOfCore, 3)} %)${ref}, target ≤ ${x.targetPercent}${shipped > x.targetPercent ? '  OVER' : ''}`,
           );

@@ -29,6 +29,11 @@ function cpuOf(pid) {
   return threads + reaped;
 }
 
+/** Resident memory of a process in MB. */
+function rssOf(pid) {
+  return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+}
+
 function childPids(pid) {
   const out = [];
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
@@ -131,7 +136,7 @@ async function startServe({ env = {}, ready }) {
       pid: child.pid,
       /** CPU now (seconds), with the children alive now. */
       cpu: () => treeCpu(child.pid, childPids(child.pid)),
-      rssMB: () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024,
+      rssMB: () => rssOf(child.pid),
       stop: cleanup,
     };
   } catch (e) {
@@ -183,7 +188,8 @@ async function measureServe({ label, env, warmupS, windowS, ready, inspect }) {
 // A bare Node process whose only work is a timer firing once a second: the floor under any engine
 // polling at 1 Hz. On this shared VM that floor alone measured 0.1–0.9 % of a core from one minute to
 // the next (waking a vCPU that idled is what costs, not the empty callback); measured beside the
-// engines, it shows how much of their figure is the machine's price of waking up at all.
+// engines, it shows what waking up alone cost in those minutes. It does not normalise the engines'
+// figures: in the same runs it moved far less than they did, so no figure is "corrected" by it.
 const FLOOR_JOB = `
 setInterval(() => {}, 1000);
 process.stdout.write('ready\\n');`;
@@ -195,7 +201,7 @@ async function startFloor() {
   return {
     pid: child.pid,
     cpu: () => cpuOf(child.pid),
-    rssMB: () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024,
+    rssMB: () => rssOf(child.pid),
     stop: () => stop(child),
   };
 }
